@@ -1,0 +1,1 @@
+"""Fetching, feed parsing and article text extraction. Never imports Prefect."""

@@ -1,0 +1,1 @@
+"""Prefect flows and tasks: thin orchestration that calls plain functions. The only package that imports Prefect."""

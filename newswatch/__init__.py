@@ -1,0 +1,2 @@
+"""newswatch: scheduled monitoring of Korean news."""
+__version__ = "0.1.0"

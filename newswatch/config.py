@@ -1,0 +1,235 @@
+"""The one typed settings object, loaded from a YAML file and passed down.
+
+Every section has documented defaults; a user file overrides them key by key
+(a file that sets only `fetch.timeout` keeps every other fetch default).
+Destination URLs carry secrets, so they are written as `${ENV_VAR}` references
+and expanded from the environment here; a literal secret in the file is refused.
+"""
+from __future__ import annotations
+
+import os
+import re
+from datetime import time as dtime
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newswatch.errors import ConfigError
+from newswatch.yamlpos import LoadedYaml, load_yaml_file, pydantic_errors
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FetchSettings(_Section):
+    connect_timeout: float = Field(5.0, gt=0, description="seconds to open a connection")
+    read_timeout: float = Field(15.0, gt=0, description="seconds to wait for each chunk of a response")
+    total_timeout: float = Field(60.0, gt=0, description="seconds for a whole response, however slow the trickle")
+    max_bytes: int = Field(10_000_000, gt=0, description="responses larger than this are cut and refused")
+    max_redirects: int = Field(5, ge=0, description="redirects followed before giving up")
+    user_agent: str = Field(
+        "newswatch/0.1 (+https://github.com/newswatch; Korean news monitor)",
+        description="sent with every request",
+    )
+    per_host: int = Field(2, ge=1, description="requests in flight to one host at once")
+    concurrency: int = Field(32, ge=1, description="requests in flight overall")
+    allow_private_addresses: bool = Field(
+        False, description="allow feeds and article links that resolve to loopback or private addresses"
+    )
+
+
+class HealthSettings(_Section):
+    alert_after_failures: int = Field(5, ge=1, description="alert the admin after this many failures in a row")
+    base_backoff: str = Field("15m", description="wait after the first transient failure")
+    max_backoff: str = Field("24h", description="never wait longer than this; a failing feed is retried at least daily")
+    silence_factor: float = Field(
+        5.0, gt=1, description="alert when a feed is silent this many times longer than its usual interval"
+    )
+
+
+class DedupSettings(_Section):
+    window_days: int = Field(14, ge=1, description="articles older than this leave the near-duplicate index")
+    shingle_size: int = Field(5, ge=2, le=12, description="characters per shingle")
+    num_perm: int = Field(128, ge=16, description="MinHash permutations")
+    threshold: float = Field(0.5, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard)")
+    min_containment: float = Field(0.8, gt=0, le=1, description="verified overlap that makes a near duplicate")
+    title_similarity: float = Field(90.0, gt=0, le=100, description="rapidfuzz score for short items")
+    short_text_chars: int = Field(300, ge=0, description="below this many characters, titles decide")
+
+
+class FeedConfig(_Section):
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    outlet: str | None = Field(None, description="outlet name shown in digests; defaults to the feed's title")
+    encoding: str | None = Field(None, description="force this encoding when the feed lies about its own")
+    timezone: str | None = Field(None, description="zone for dates without an offset; defaults to the global timezone")
+    enabled: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return _check_zone(value) if value else value
+
+
+ScheduleKind = Literal["immediate", "hourly", "daily"]
+
+
+class DestinationConfig(_Section):
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1, description="an apprise URL; write secrets as ${ENV_VAR}")
+    rules: list[str] = Field(default_factory=list, description="rule ids this destination receives; empty = all")
+    schedule: ScheduleKind = Field("daily", description="immediate, hourly or daily")
+    at: dtime = Field(dtime(8, 30), description="local time of the daily digest")
+    quiet_hours: str | None = Field(None, description='"22:00-07:00": delivery waits until the quiet hours end')
+    max_items: int = Field(30, ge=1, description="stories per message; the rest go in the next message")
+    send_empty: bool = Field(False, description="send a message even when there is nothing new")
+    urgent_immediately: bool = Field(True, description="urgent rules bypass the schedule and quiet hours")
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"\d{1,2}:\d{2}-\d{1,2}:\d{2}", value):
+            raise ValueError('expected "HH:MM-HH:MM", for example "22:00-07:00"')
+        return value
+
+
+class StateSettings(_Section):
+    url: str = Field("", description="SQLAlchemy URL; empty = a SQLite file in the data directory")
+    retention_days: int = Field(90, ge=1, description="what `newswatch state prune` keeps by default")
+
+
+class DigestSettings(_Section):
+    output_dir: str = Field("digests", description="where digests are written when no destination is configured")
+
+
+class Settings(_Section):
+    timezone: str = Field("Asia/Seoul", description="zone for schedules and for dates without an offset")
+    data_dir: str = Field("", description="state and digests go here; empty = $NEWSWATCH_HOME or ~/.local/share/newswatch")
+    rules: list[str] = Field(default_factory=lambda: ["rules"], description="rule files or folders, relative to the config")
+    admin: str | None = Field(None, description="destination that receives feed-health and delivery alerts")
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    destinations: list[DestinationConfig] = Field(default_factory=list)
+    fetch: FetchSettings = FetchSettings()
+    health: HealthSettings = HealthSettings()
+    dedup: DedupSettings = DedupSettings()
+    state: StateSettings = StateSettings()
+    digest: DigestSettings = DigestSettings()
+    # where the file was; relative paths in it are resolved against this folder
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @model_validator(mode="after")
+    def _names(self) -> "Settings":
+        for kind, items in (("feed", self.feeds), ("destination", self.destinations)):
+            names = [i.name for i in items]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {kind} name(s): {', '.join(dupes)}")
+        dest_names = {d.name for d in self.destinations}
+        if self.admin and self.admin not in dest_names:
+            raise ValueError(f"admin names an unknown destination {self.admin!r}")
+        return self
+
+    # -- derived values -------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def data_path(self) -> Path:
+        if self.data_dir:
+            return self.resolve(self.data_dir)
+        home = os.environ.get("NEWSWATCH_HOME")
+        if home:
+            return Path(home).expanduser()
+        xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(xdg) / "newswatch"
+
+    @property
+    def state_url(self) -> str:
+        if self.state.url:
+            return expand_env(self.state.url, "state.url")
+        return f"sqlite:///{self.data_path / 'state.db'}"
+
+    @property
+    def rule_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.rules]
+
+    @property
+    def digest_dir(self) -> Path:
+        out = Path(self.digest.output_dir).expanduser()
+        return out if out.is_absolute() else self.data_path / out
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def destination_url(self, dest: DestinationConfig) -> str:
+        return expand_env(dest.url, f"destinations.{dest.name}.url")
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_env(value: str, field: str) -> str:
+    """Replace ${VAR} and ${VAR:-default}; a missing variable is a clear error."""
+
+    def sub(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{field}: environment variable {name} is not set")
+
+    return _ENV_REF.sub(sub, value)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Seoul)") from None
+    return value
+
+
+_SECRET_IN_URL = re.compile(r"^[a-z0-9+]+://[^/@\s]*:[^/@\s$]+@", re.I)
+
+
+def _refuse_literal_secrets(loaded: LoadedYaml, settings: Settings) -> None:
+    for i, dest in enumerate(settings.destinations):
+        literal = _ENV_REF.sub("", dest.url)
+        looks_secret = _SECRET_IN_URL.search(literal) or re.search(r"hooks\.slack\.com/services/\w", literal)
+        if looks_secret or re.match(r"^slack://[^$]*/[A-Za-z0-9]{6,}", literal):
+            raise ConfigError(
+                f"destination {dest.name!r}: the URL holds a secret; write it as ${{ENV_VAR}} and set the variable",
+                where=loaded.where(("destinations", i, "url")),
+            )
+
+
+def settings_from_yaml(loaded: LoadedYaml, base_dir: Path) -> Settings:
+    data = loaded.data if loaded.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a mapping of sections (timezone, feeds, destinations, ...)", where=loaded.where(()))
+    try:
+        settings = Settings.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(pydantic_errors(loaded, exc))) from None
+    _refuse_literal_secrets(loaded, settings)
+    return settings
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Load a config file; None gives the built-in defaults (no feeds)."""
+    if path is None:
+        return Settings()
+    path = Path(path).expanduser()
+    loaded = load_yaml_file(path)
+    return settings_from_yaml(loaded, path.resolve().parent)

@@ -1,0 +1,142 @@
+"""Opening the state database and the `Store` that every stage talks to.
+
+SQLite is the embedded default (one file, WAL so readers do not block the
+writer); PostgreSQL (`postgresql+psycopg://`) is the shared one. The same Core
+queries run on both; where they differ (upserts, row locks) the repositories
+ask `Store.dialect`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+
+from state import migrations, schema
+from state.errors import SchemaOutOfDate, SchemaTooNew, StateError, StateUnavailable
+
+
+def redact_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable state URL>"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create_state_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StateError(f"state URL is not a database URL: {redact_url(url)}") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        try:
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StateUnavailable(f"cannot create the folder for {parsed.database}: {exc.strerror}") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise StateError(f"no driver for {redact_url(url)}: {exc} (for PostgreSQL: pip install 'newswatch[postgres]')") from None
+    return engine
+
+
+class Store:
+    """The state database; repositories hang off it by stage."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> "Store":
+        """Open and check the schema; with upgrade=True, apply pending migrations."""
+        store = cls(create_state_engine(url))
+        try:
+            if upgrade:
+                store.upgrade()
+            store.check_schema()
+        except OperationalError as exc:
+            store.close()
+            raise StateUnavailable(f"cannot open state at {redact_url(url)}: {exc.orig}") from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations; returns their descriptions."""
+        applied = []
+        with self.engine.begin() as conn:
+            schema.schema_version.create(conn, checkfirst=True)
+        for version, description, step in migrations.MIGRATIONS:
+            with self.engine.begin() as conn:
+                if migrations.current_version(conn) >= version:
+                    continue
+                step(conn)
+                conn.execute(insert(schema.schema_version).values(version=version, applied_at=schema.utcnow()))
+                applied.append(f"{version}: {description}")
+        return applied
+
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            return migrations.current_version(conn)
+
+    def check_schema(self) -> None:
+        have = self.version()
+        if have < migrations.LATEST:
+            raise SchemaOutOfDate(
+                f"state schema is at version {have}, this newswatch needs {migrations.LATEST}: run `newswatch state upgrade`"
+            )
+        if have > migrations.LATEST:
+            raise SchemaTooNew(f"state schema version {have} is newer than this newswatch ({migrations.LATEST}); upgrade newswatch")
+
+    # Repositories are created lazily so a stage only pays for what it uses.
+    def __getattr__(self, name: str):
+        factories = _repositories()
+        if name in factories:
+            repo = factories[name](self)
+            setattr(self, name, repo)
+            return repo
+        raise AttributeError(name)
+
+
+def _repositories() -> dict:
+    from state.articles import ArticleRepo
+    from state.entries import EntryRepo
+    from state.feeds import FeedRepo
+    from state.institutions import InstitutionRepo
+    from state.matches import MatchRepo
+    from state.outbox import OutboxRepo
+    from state.runs import RunRepo
+    from state.stories import StoryRepo
+
+    return {
+        "feeds": FeedRepo,
+        "entries": EntryRepo,
+        "articles": ArticleRepo,
+        "stories": StoryRepo,
+        "matches": MatchRepo,
+        "institutions": InstitutionRepo,
+        "outbox": OutboxRepo,
+        "runs": RunRepo,
+    }
+
+
+def wrap_db_errors(exc: SQLAlchemyError) -> StateError:
+    if isinstance(exc, OperationalError):
+        return StateUnavailable(f"state database error: {exc.orig}")
+    return StateError(f"state database error: {exc}")
