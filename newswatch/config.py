@@ -96,6 +96,11 @@ class DestinationConfig(_Section):
         return value
 
 
+class ScheduleSettings(_Section):
+    poll: str = Field("*/15 * * * *", description="cron for the poll cycle, in `timezone`")
+    deliver: str = Field("*/5 * * * *", description="cron for digest delivery, in `timezone` (each destination's own schedule decides what is due)")
+
+
 class StateSettings(_Section):
     url: str = Field("", description="SQLAlchemy URL; empty = a SQLite file in the data directory")
     retention_days: int = Field(90, ge=1, description="what `newswatch state prune` keeps by default")
@@ -103,6 +108,11 @@ class StateSettings(_Section):
 
 class DigestSettings(_Section):
     output_dir: str = Field("digests", description="where digests are written when no destination is configured")
+    retry_base: str = Field("5m", pattern=r"^\d+[smhd]$", description="wait after the first failed send; doubles per failure")
+    retry_max: str = Field("6h", pattern=r"^\d+[smhd]$", description="never wait longer than this between retries")
+    alert_after_failures: int = Field(3, ge=1, description="tell the admin destination after this many failed sends of an item")
+    give_up_after_failures: int = Field(0, ge=0, description="mark an item failed after this many failed sends; 0 = retry forever")
+    claim_timeout: str = Field("15m", pattern=r"^\d+[smhd]$", description="an item claimed by another worker for longer than this is taken back")
 
 
 class Settings(_Section):
@@ -116,6 +126,7 @@ class Settings(_Section):
     health: HealthSettings = HealthSettings()
     dedup: DedupSettings = DedupSettings()
     state: StateSettings = StateSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
     # where the file was; relative paths in it are resolved against this folder
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)

@@ -93,6 +93,8 @@ class Story:
     outlets: tuple[Outlet, ...] = ()
     is_new: bool = True  # False when the article joined an existing cluster
     similarity: float = 1.0  # what joined the latest member (1.0 for the first)
+    method: str = "first"  # how the latest member joined: first | url | guid | hash | minhash | title
+    novelty: float = 0.0  # share of the latest member's text absent from the copy it matched (high = substantive update)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +144,19 @@ class CycleSummary:
     article_failures: list[tuple[str, str, str]] = field(default_factory=list)  # url, kind, message
     rules_skipped: list[tuple[str, str]] = field(default_factory=list)  # file, reason
     delivery_failures: list[tuple[str, str]] = field(default_factory=list)  # destination, message
+
+
+def merge_summaries(summaries) -> CycleSummary:
+    """Add up the summaries of several batches (tasks return one each)."""
+    total = CycleSummary()
+    for s in summaries:
+        for name in ("feeds_polled", "feeds_not_modified", "feeds_skipped_backoff", "entries_seen", "new_entries",
+                     "articles_extracted", "duplicates_dropped", "stories_new", "digest_items_queued", "digests_sent"):
+            setattr(total, name, getattr(total, name) + getattr(s, name))
+        for rule, n in s.matches_per_rule.items():
+            total.matches_per_rule[rule] = total.matches_per_rule.get(rule, 0) + n
+        total.feed_failures.extend(s.feed_failures)
+        total.article_failures.extend(s.article_failures)
+        total.rules_skipped.extend(x for x in s.rules_skipped if x not in total.rules_skipped)
+        total.delivery_failures.extend(s.delivery_failures)
+    return total

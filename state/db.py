@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from state import migrations, schema
 from state.errors import SchemaOutOfDate, SchemaTooNew, StateError, StateUnavailable
+
+# any constant shared by every newswatch process: the advisory lock that serialises migrations
+_UPGRADE_LOCK_KEY = 0x6E657773  # "news"
 
 
 def redact_url(url: str) -> str:
@@ -81,15 +84,26 @@ class Store:
         """Apply pending migrations; returns their descriptions."""
         applied = []
         with self.engine.begin() as conn:
+            self._lock_for_upgrade(conn)
             schema.schema_version.create(conn, checkfirst=True)
         for version, description, step in migrations.MIGRATIONS:
             with self.engine.begin() as conn:
+                self._lock_for_upgrade(conn)
                 if migrations.current_version(conn) >= version:
                     continue
                 step(conn)
                 conn.execute(insert(schema.schema_version).values(version=version, applied_at=schema.utcnow()))
                 applied.append(f"{version}: {description}")
         return applied
+
+    def _lock_for_upgrade(self, conn) -> None:
+        # Two workers starting at once must not both see version N and both apply N+1:
+        # each step's transaction first takes a database-wide lock, held until it commits.
+        if self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK_KEY})
+        elif self.dialect == "sqlite":
+            # pysqlite opens no transaction before DDL; take the write lock now (waits busy_timeout).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     def version(self) -> int:
         with self.engine.connect() as conn:

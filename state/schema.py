@@ -141,6 +141,9 @@ stories = Table(
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
     Column("member_count", Integer, nullable=False, default=1),
+    # normalised body length and date of the representative: "most complete text, earliest on ties"
+    Column("representative_len", Integer, nullable=False, default=0),
+    Column("representative_published", UtcDateTime),
 )
 Index("ix_stories_last_seen", stories.c.last_seen)
 
@@ -150,8 +153,9 @@ story_members = Table(
     Column("article_id", Integer, primary_key=True),
     Column("story_id", Integer, nullable=False),
     Column("similarity", Float, nullable=False, default=1.0),
-    Column("method", String(20), nullable=False, default="first"),  # first | url | hash | minhash | title
+    Column("method", String(20), nullable=False, default="first"),  # first | url | guid | hash | minhash | title
     Column("joined_at", UtcDateTime, nullable=False),
+    Column("novelty", Float, nullable=False, default=0.0),  # share of its shingles the matched member lacked
 )
 Index("ix_story_members_story", story_members.c.story_id)
 
@@ -165,8 +169,11 @@ signatures = Table(
     Column("minhash", LargeBinary, nullable=False),
     Column("text_len", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # order of insertion, assigned under the dedup lock: a worker loads only what is newer than it has seen
+    Column("seq", Integer, nullable=False, default=0),
 )
 Index("ix_signatures_created_at", signatures.c.created_at)
+Index("ix_signatures_seq", signatures.c.seq)
 
 matches = Table(
     "matches",

@@ -1,0 +1,249 @@
+"""The in-memory decision core shared by `DedupIndex` (persisted) and `cluster_articles` (pure).
+
+It holds, for every article inside the window, its exact keys (URL, GUID, text
+hash), its MinHash in a datasketch LSH over body shingles, a small LSH over
+title bigrams (candidates for short items) and, when it is cheap to keep, its
+shingle set for the exact verification. Nothing here touches a database: the
+persisted index passes a `loader` that fetches shingle sets it dropped.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+import numpy as np
+from datasketch import MinHashLSH
+from rapidfuzz import fuzz
+
+from dedup.signature import Signer
+from dedup.text import body_of, containment, normalise, normalise_title, novelty, shingles, text_hash
+from newswatch.config import DedupSettings
+from newswatch.models import Article
+
+# Below this many shingles in the smaller text, containment is too easy to reach
+# by chance (a one-line summary inside any long article), so it does not decide.
+MIN_SHINGLES = 40
+# Texts this short (normalised) are too generic for the exact text hash to mean "same story".
+MIN_HASH_CHARS = 20
+TITLE_SHINGLE = 2
+TITLE_PERM = 32
+TITLE_LSH_THRESHOLD = 0.3
+
+ShingleLoader = Callable[[list[int]], dict[int, np.ndarray]]
+
+
+@dataclass(slots=True)
+class Features:
+    """What the decision needs from one article, computed once and outside any lock."""
+
+    url: str
+    guid: str | None
+    text_hash: str
+    title: str  # normalised headline
+    body_len: int  # normalised body length in characters
+    shingles: np.ndarray
+    hashvalues: np.ndarray
+    title_hashvalues: np.ndarray
+    published: datetime | None
+
+
+@dataclass(slots=True)
+class Entry:
+    key: int
+    story_id: int
+    body_len: int
+    title: str
+    created_at: datetime | None
+    url: str
+    guid: str | None
+    text_hash: str
+    shingles: np.ndarray | None  # None when dropped to save memory; the loader refetches it
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    story_id: int | None  # None: start a new story
+    matched_key: int | None
+    similarity: float
+    method: str  # first | url | guid | hash | minhash | title
+    novelty: float = 0.0  # share of this article's shingles the matched one lacks
+
+
+class Engine:
+    def __init__(self, settings: DedupSettings, loader: ShingleLoader | None = None, cache_size: int = 4096):
+        self.settings = settings
+        self.signer = Signer(settings.num_perm)
+        self.title_signer = Signer(TITLE_PERM)
+        self.lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
+        self.title_lsh = MinHashLSH(threshold=TITLE_LSH_THRESHOLD, num_perm=TITLE_PERM)
+        self.entries: dict[int, Entry] = {}
+        self.by_url: dict[str, int] = {}
+        self.by_guid: dict[str, int] = {}
+        self.by_hash: dict[str, int] = {}
+        self.loader = loader
+        # With a loader, shingle sets live in a bounded cache instead of on every entry.
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- features -------------------------------------------------------
+    def features(self, article: Article) -> Features:
+        norm = normalise(body_of(article))
+        sh = shingles(norm, self.settings.shingle_size)
+        title = normalise_title(article.title)
+        return Features(
+            url=article.url,
+            guid=article.guid or None,
+            text_hash=text_hash(body_of(article)),
+            title=title,
+            body_len=len(norm),
+            shingles=sh,
+            hashvalues=self.signer.hashvalues(sh),
+            title_hashvalues=self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE)),
+            published=article.published,
+        )
+
+    # -- index maintenance ------------------------------------------------
+    def insert(
+        self,
+        key: int,
+        story_id: int,
+        *,
+        url: str,
+        guid: str | None,
+        text_hash_: str,
+        title: str,
+        body_len: int,
+        hashvalues: np.ndarray,
+        title_hashvalues: np.ndarray | None = None,
+        created_at: datetime | None = None,
+        shingle_set: np.ndarray | None = None,
+    ) -> None:
+        if key in self.entries:
+            return
+        keep = shingle_set if self.loader is None else None
+        self.entries[key] = Entry(key, story_id, body_len, title, created_at, url, guid, text_hash_, keep)
+        if self.loader is not None and shingle_set is not None:
+            self._remember(key, shingle_set)
+        self.by_url.setdefault(url, key)
+        if guid:
+            self.by_guid.setdefault(guid, key)
+        if body_len >= MIN_HASH_CHARS:
+            self.by_hash.setdefault(text_hash_, key)
+        if body_len > 0:
+            self.lsh.insert(key, self.signer.lean(hashvalues), check_duplication=False)
+        if title_hashvalues is None:
+            title_hashvalues = self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE))
+        if title:
+            self.title_lsh.insert(key, self.title_signer.lean(title_hashvalues), check_duplication=False)
+
+    def insert_features(self, key: int, story_id: int, f: Features, created_at: datetime | None = None) -> None:
+        self.insert(
+            key,
+            story_id,
+            url=f.url,
+            guid=f.guid,
+            text_hash_=f.text_hash,
+            title=f.title,
+            body_len=f.body_len,
+            hashvalues=f.hashvalues,
+            title_hashvalues=f.title_hashvalues,
+            created_at=created_at,
+            shingle_set=f.shingles,
+        )
+
+    def remove(self, key: int) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is None:
+            return
+        for table, value in ((self.by_url, entry.url), (self.by_guid, entry.guid), (self.by_hash, entry.text_hash)):
+            if value and table.get(value) == key:
+                del table[value]
+        if entry.body_len > 0:
+            self.lsh.remove(key)
+        if entry.title:
+            self.title_lsh.remove(key)
+        self._cache.pop(key, None)
+
+    def prune(self, before: datetime) -> list[int]:
+        """Forget entries created before `before`; returns their keys."""
+        old = [k for k, e in self.entries.items() if e.created_at is not None and e.created_at < before]
+        for key in old:
+            self.remove(key)
+        return old
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- the decision -------------------------------------------------------
+    def decide(self, f: Features) -> Decision:
+        exact = self._exact(f)
+        if exact is not None:
+            return exact
+        best: Decision | None = None
+        for cand in self._near(f):
+            if best is None or cand.similarity > best.similarity:
+                best = cand
+        return best or Decision(None, None, 1.0, "first")
+
+    def _exact(self, f: Features) -> Decision | None:
+        for method, table, value in (
+            ("url", self.by_url, f.url),
+            ("guid", self.by_guid, f.guid),
+            ("hash", self.by_hash, f.text_hash if f.body_len >= MIN_HASH_CHARS else None),
+        ):
+            key = table.get(value) if value else None
+            if key is not None:
+                return Decision(self.entries[key].story_id, key, 1.0, method)
+        return None
+
+    def _near(self, f: Features) -> Iterable[Decision]:
+        s = self.settings
+        keys = self.lsh.query(self.signer.lean(f.hashvalues)) if f.body_len > 0 else []
+        if f.shingles.size >= MIN_SHINGLES and keys:
+            sets = self._shingle_sets(keys)
+            for key in keys:
+                other = sets.get(key)
+                if other is None or other.size < MIN_SHINGLES:
+                    continue
+                c = containment(f.shingles, other)
+                if c >= s.min_containment:
+                    yield Decision(self.entries[key].story_id, key, round(c, 4), "minhash", round(novelty(f.shingles, other), 4))
+        if f.body_len < s.short_text_chars and f.title:
+            for key in self.title_lsh.query(self.title_signer.lean(f.title_hashvalues)):
+                entry = self.entries.get(key)
+                if entry is None or not entry.title:
+                    continue
+                score = fuzz.ratio(f.title, entry.title)
+                if score >= s.title_similarity:
+                    yield Decision(entry.story_id, key, round(score / 100.0, 4), "title")
+
+    def _shingle_sets(self, keys: list[int]) -> dict[int, np.ndarray]:
+        out: dict[int, np.ndarray] = {}
+        missing = []
+        for key in keys:
+            entry = self.entries.get(key)
+            if entry is None:
+                continue
+            if entry.shingles is not None:
+                out[key] = entry.shingles
+            elif key in self._cache:
+                self._cache.move_to_end(key)
+                out[key] = self._cache[key]
+            else:
+                missing.append(key)
+        if missing and self.loader is not None:
+            for key, sh in self.loader(missing).items():
+                self._remember(key, sh)
+                out[key] = sh
+        return out
+
+    def _remember(self, key: int, sh: np.ndarray) -> None:
+        self._cache[key] = sh
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def body_shingles(self, text: str) -> np.ndarray:
+        return shingles(normalise(text), self.settings.shingle_size)

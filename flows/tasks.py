@@ -1,0 +1,75 @@
+"""Prefect tasks: each opens the settings and the store itself (tasks may run in
+another process or on another machine) and returns a small summary of counts."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Sequence
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from newswatch import cycle
+from newswatch.config import load_settings
+from newswatch.errors import is_transient
+from newswatch.models import CycleSummary
+from state import Store
+
+progress_log = logging.getLogger("newswatch.progress")
+
+
+def retry_transient(task_, task_run, state) -> bool:
+    """Retry only what may pass later (timeouts, 5xx, an unreachable database), never a bad config."""
+    try:
+        state.result()
+    except Exception as exc:  # the task's own exception, re-raised by Prefect
+        return is_transient(exc)
+    return False
+
+
+def report_progress(stage: str, done: int, total: int) -> None:
+    progress_log.info("%s %d/%d", stage, done, total, extra={"stage": stage, "done": done, "total": total})
+
+
+_RETRIES = dict(retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5,
+                retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
+
+
+@task(name="poll-feeds", **_RETRIES)
+def poll_feeds_task(config_path: str | None, feed_names: Sequence[str], now: datetime) -> CycleSummary:
+    settings = load_settings(config_path)
+    store = Store.open(settings.state_url, upgrade=False)
+    try:
+        summary = CycleSummary()
+        cycle.poll_stage(settings, store, cycle.enabled_feeds(settings, feed_names), now, summary, report_progress)
+        return summary
+    finally:
+        store.close()
+
+
+@task(name="process-articles", **_RETRIES)
+def process_task(config_path: str | None, now: datetime) -> CycleSummary:
+    settings = load_settings(config_path)
+    store = Store.open(settings.state_url, upgrade=False)
+    try:
+        summary = CycleSummary()
+        cycle.process_pending(settings, store, now, summary, progress=report_progress)
+        return summary
+    finally:
+        store.close()
+
+
+@task(name="deliver-digests", **_RETRIES)
+def deliver_task(config_path: str | None, now: datetime):
+    settings = load_settings(config_path)
+    store = Store.open(settings.state_url, upgrade=False)
+    try:
+        summary = CycleSummary()
+        report = cycle.deliver_stage(settings, store, now, summary, echo=_echo)
+        return summary, report
+    finally:
+        store.close()
+
+
+def _echo(text: str) -> None:
+    logging.getLogger("newswatch.digest").info(text, extra={"stage": "digest", "digest_text": text})

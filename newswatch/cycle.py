@@ -1,0 +1,289 @@
+"""One monitoring cycle as plain functions; the Prefect flows only call these.
+
+poll feeds -> new entries (state) -> claim pending entries -> fetch page -> extract
+-> store article -> dedup into a story -> match rules -> queue digest items -> deliver.
+
+Entries are recorded as pending before any page is fetched, so a crash or a
+failed fetch never forgets what was seen and never loses a story: the next
+cycle claims whatever is still pending.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from newswatch.config import FeedConfig, Settings
+from newswatch.errors import NewswatchError
+from newswatch.models import Article, CycleSummary, Entry, FeedFailure
+
+log = logging.getLogger("newswatch.cycle")
+
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def enabled_feeds(settings: Settings, names: Sequence[str] | None = None) -> list[FeedConfig]:
+    feeds = [f for f in settings.feeds if f.enabled]
+    if names is not None:
+        wanted = set(names)
+        feeds = [f for f in feeds if f.name in wanted]
+    return feeds
+
+
+# -- stage 1: feeds -------------------------------------------------------
+
+async def _poll(settings: Settings, store, feeds: Sequence[FeedConfig], now: datetime, progress: Progress | None):
+    from extractors.http import Fetcher
+    from newswatch.polling import poll_feeds
+
+    done = 0
+
+    def on_done(_poll) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress("poll", done, len(feeds))
+
+    async with Fetcher(settings.fetch) as fetcher:
+        return await poll_feeds(settings, store, fetcher, feeds, now, on_done=on_done)
+
+
+def poll_stage(settings: Settings, store, feeds: Sequence[FeedConfig], now: datetime,
+               summary: CycleSummary, progress: Progress | None = None) -> None:
+    """Poll the given feeds and record their new entries as pending."""
+    polls = asyncio.run(_poll(settings, store, feeds, now, progress))
+    for p in polls:
+        summary.feeds_polled += p.status != "skipped"
+        summary.feeds_not_modified += p.status == "not_modified"
+        summary.feeds_skipped_backoff += p.status == "skipped"
+        summary.entries_seen += p.entries_seen
+        summary.new_entries += len(p.new_entries)
+        if p.failure is not None:
+            summary.feed_failures.append(p.failure)
+        log.info("polled %s: %s, %d new", p.feed, p.status, len(p.new_entries),
+                 extra={"feed": p.feed, "stage": "poll"})
+
+
+# -- stage 2: article pages ----------------------------------------------
+
+@dataclass(frozen=True)
+class Page:
+    entry_id: int
+    entry: Entry
+    url: str = ""
+    content: bytes = b""
+    content_type: str | None = None
+    error: NewswatchError | None = None
+    existing_article_id: int | None = None  # the URL is already stored (another feed had it)
+
+
+async def _fetch_pages(settings: Settings, store, claimed: Sequence[tuple[int, Entry]]) -> list[Page]:
+    from extractors.http import Fetcher
+
+    async def one(fetcher, entry_id: int, entry: Entry) -> Page:
+        existing = store.articles.id_for_url(entry.canonical_url)
+        if existing is not None:
+            return Page(entry_id, entry, existing_article_id=existing)
+        try:
+            result = await fetcher.get(entry.link or entry.canonical_url, accept="text/html,application/xhtml+xml")
+        except NewswatchError as exc:
+            return Page(entry_id, entry, error=exc)
+        return Page(entry_id, entry, url=result.url, content=result.content,
+                    content_type=result.headers.get("content-type"))
+
+    async with Fetcher(settings.fetch) as fetcher:
+        return list(await asyncio.gather(*(one(fetcher, i, e) for i, e in claimed)))
+
+
+def extract_page(page: Page, settings: Settings) -> Article:
+    """Extract one fetched page (CPU-bound; safe to run in another process)."""
+    from extractors.article import extract_article
+
+    return extract_article(page.content, url=page.url or page.entry.canonical_url, content_type=page.content_type,
+                           entry=page.entry, default_tz=settings.tz, settings=getattr(settings, "extract", None))
+
+
+def summary_article(entry: Entry, feed_outlet: str) -> Article | None:
+    """The feed's own title and summary, when the page itself cannot be had."""
+    if len(entry.summary.strip()) < 40:
+        return None
+    return Article(url=entry.canonical_url, title=entry.title, text=entry.summary.strip(),
+                   published=entry.published, site_name=feed_outlet, extractor="feed-summary",
+                   feed=entry.feed, guid=entry.guid)
+
+
+# -- stage 3: dedup, rules, outbox ---------------------------------------
+
+@dataclass
+class Processor:
+    """What processing an article needs, opened once per batch."""
+
+    settings: Settings
+    store: object
+    rules: object  # rules.RuleSet
+    registry: object  # rules.institutions.StoreRegistry
+    index: object  # dedup.index.DedupIndex
+
+    @classmethod
+    def open(cls, settings: Settings, store, now: datetime, summary: CycleSummary) -> "Processor":
+        from dedup.index import DedupIndex
+        from rules import load_rules
+        from rules.institutions import StoreRegistry
+
+        ruleset = load_rules(settings.rule_paths, destinations={d.name for d in settings.destinations} or None)
+        for issue in ruleset.errors:
+            summary.rules_skipped.append((f"{issue.file}:{issue.line}:{issue.column}", issue.message))
+            log.warning("rule skipped: %s:%s: %s", issue.file, issue.line, issue.message, extra={"stage": "rules"})
+        seeds = getattr(getattr(settings, "institutions", None), "seeds", ()) or ()
+        index = DedupIndex(settings.dedup, store)
+        index.load(now)
+        return cls(settings, store, ruleset, StoreRegistry(store, seeds=seeds), index)
+
+    def process(self, article: Article, now: datetime, summary: CycleSummary) -> int:
+        """Store, cluster, match and queue one article; returns the article id."""
+        from dedup.index import text_hash
+        from digests.queue import queue_items
+
+        article_id, created = self.store.articles.save(article, text_hash(article.text), now)
+        if not created:
+            return article_id
+        summary.articles_extracted += 1
+        story = self.index.add(article, article_id, now)
+        self.store.articles.set_story(article_id, story.id)
+        if story.is_new:
+            summary.stories_new += 1
+        else:
+            summary.duplicates_dropped += 1
+        matches = self.rules.match(article, feed=article.feed, registry=self.registry, now=now)
+        if matches:
+            self.store.matches.record(article_id, story.id, matches, now)
+        for m in matches:
+            summary.matches_per_rule[m.rule] = summary.matches_per_rule.get(m.rule, 0) + 1
+            log.info("matched %s", article.url, extra={"rule": m.rule, "url": article.url, "stage": "rules"})
+        if matches and (story.is_new or _realert(self.rules, matches)):
+            summary.digest_items_queued += queue_items(self.store, self.settings, story, article, matches, now)
+        return article_id
+
+
+def _realert(ruleset, matches) -> bool:
+    by_id = {r.id: r for r in getattr(ruleset, "rules", ())}
+    return any(getattr(by_id.get(m.rule), "realert_on_update", False) for m in matches)
+
+
+def _outlet_names(settings: Settings) -> dict[str, str]:
+    return {f.name: (f.outlet or f.name) for f in settings.feeds}
+
+
+def process_pending(settings: Settings, store, now: datetime, summary: CycleSummary, *,
+                    worker: str | None = None, batch_size: int = 50, progress: Progress | None = None,
+                    extract_map: Callable | None = None) -> None:
+    """Claim pending entries batch by batch: fetch, extract, then process in order.
+
+    `extract_map(fn, pages)` lets the flow fan extraction out to a task runner;
+    the default runs it inline.
+    """
+    worker = worker or worker_id()
+    processor = Processor.open(settings, store, now, summary)
+    outlets = _outlet_names(settings)
+    done = 0
+    while True:
+        claimed = store.entries.claim_pending(worker, batch_size, now)
+        if not claimed:
+            break
+        pages = asyncio.run(_fetch_pages(settings, store, claimed))
+        to_extract = [p for p in pages if p.error is None and p.existing_article_id is None]
+        extracted = (extract_map or _inline_map)(lambda p: _safe_extract(p, settings), to_extract)
+        results = dict(zip((p.entry_id for p in to_extract), extracted))
+        for page in pages:
+            _finish_entry(processor, page, results.get(page.entry_id), outlets, now, summary)
+            done += 1
+            if progress:
+                progress("articles", done, done + len(claimed) - 1)
+
+
+def _inline_map(fn, items):
+    return [fn(i) for i in items]
+
+
+def _safe_extract(page: Page, settings: Settings) -> Article | NewswatchError:
+    try:
+        return extract_page(page, settings)
+    except NewswatchError as exc:
+        return exc
+
+
+def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, str],
+                  now: datetime, summary: CycleSummary) -> None:
+    store, entry = processor.store, page.entry
+    if page.existing_article_id is not None:
+        store.entries.mark_done(page.entry_id, page.existing_article_id)
+        summary.duplicates_dropped += 1
+        return
+    error = page.error or (result if isinstance(result, NewswatchError) else None)
+    article = result if isinstance(result, Article) else None
+    if error is not None and not error.transient:
+        # a permanent page failure still shows the story, from the feed's own text
+        article = summary_article(entry, outlets.get(entry.feed, entry.feed))
+    if article is None:
+        assert error is not None
+        store.entries.mark_failed(page.entry_id, error.kind, error.message, error.transient, now)
+        summary.article_failures.append((entry.link, error.kind, error.message))
+        log.warning("article failed: %s: %s", error.kind, error.message,
+                    extra={"feed": entry.feed, "url": entry.link, "stage": "extract"})
+        return
+    if not article.site_name:
+        article = _with_outlet(article, outlets.get(entry.feed, entry.feed))
+    try:
+        article_id = processor.process(article, now, summary)
+    except NewswatchError as exc:
+        store.entries.mark_failed(page.entry_id, exc.kind, exc.message, exc.transient, now)
+        summary.article_failures.append((entry.link, exc.kind, exc.message))
+        return
+    store.entries.mark_done(page.entry_id, article_id)
+
+
+def _with_outlet(article: Article, outlet: str) -> Article:
+    from dataclasses import replace
+
+    return replace(article, site_name=outlet)
+
+
+# -- stage 4: delivery -----------------------------------------------------
+
+def deliver_stage(settings: Settings, store, now: datetime, summary: CycleSummary, *,
+                  echo: Callable[[str], None] | None = None, worker: str | None = None):
+    from digests.deliver import deliver_due
+
+    report = deliver_due(store, settings, now, worker=worker or worker_id(), echo=echo)
+    summary.digests_sent += len(report.sent)
+    summary.delivery_failures.extend(report.failures)
+    return report
+
+
+# -- the whole cycle without Prefect (tests, benchmarks) ----------------------
+
+def run_cycle(settings: Settings, store, *, now: datetime | None = None, progress: Progress | None = None,
+              echo: Callable[[str], None] | None = None, deliver: bool = True) -> CycleSummary:
+    now = now or utcnow()
+    summary = CycleSummary()
+    poll_stage(settings, store, enabled_feeds(settings), now, summary, progress)
+    process_pending(settings, store, now, summary, progress=progress)
+    if deliver:
+        deliver_stage(settings, store, now, summary, echo=echo)
+    return summary
+
+
+def failure_line(f: FeedFailure) -> str:
+    return f"feed {f.feed}: {f.kind}: {f.message}"

@@ -1,0 +1,81 @@
+"""Stored articles: one row per canonical URL, whichever feed found it first."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from newswatch.models import Article
+from state import schema
+
+T = schema.articles
+
+
+def _row_to_article(row) -> Article:
+    return Article(
+        url=row.canonical_url,
+        title=row.title,
+        text=row.text,
+        lead=row.lead,
+        published=row.published,
+        updated=row.updated,
+        authors=tuple(row.authors or ()),
+        site_name=row.site_name,
+        language=row.language,
+        extractor=row.extractor,
+        feed=row.feed,
+        guid=row.guid,
+    )
+
+
+class ArticleRepo:
+    def __init__(self, store):
+        self.store = store
+
+    def id_for_url(self, canonical_url: str) -> int | None:
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(T.c.id).where(T.c.canonical_url == canonical_url)).scalar()
+
+    def save(self, article: Article, text_hash: str, now: datetime) -> tuple[int, bool]:
+        """Insert the article; returns (id, created). A concurrent insert of the same URL yields the existing id."""
+        values = dict(
+            canonical_url=article.url,
+            title=article.title,
+            lead=article.lead,
+            text=article.text,
+            published=article.published,
+            updated=article.updated,
+            authors=list(article.authors),
+            site_name=article.site_name,
+            language=article.language,
+            extractor=article.extractor,
+            feed=article.feed,
+            guid=article.guid,
+            text_hash=text_hash,
+            fetched_at=now,
+        )
+        try:
+            with self.store.engine.begin() as conn:
+                new_id = conn.execute(insert(T).values(**values).returning(T.c.id)).scalar_one()
+            return new_id, True
+        except IntegrityError:
+            existing = self.id_for_url(article.url)
+            if existing is None:
+                raise
+            return existing, False
+
+    def set_story(self, article_id: int, story_id: int) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(T).where(T.c.id == article_id).values(story_id=story_id))
+
+    def get(self, article_id: int) -> Article | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(T).where(T.c.id == article_id)).first()
+        return _row_to_article(row) if row else None
+
+    def since(self, when: datetime) -> list[tuple[int, Article]]:
+        """Articles fetched at or after `when`, oldest first (for `rules test --since`)."""
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(T).where(T.c.fetched_at >= when).order_by(T.c.fetched_at, T.c.id)).all()
+        return [(r.id, _row_to_article(r)) for r in rows]
