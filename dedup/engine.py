@@ -95,7 +95,8 @@ class Engine:
         return Features(
             url=article.url,
             guid=article.guid or None,
-            text_hash=text_hash(body_of(article)),
+            # of the text alone, as the pipeline stores it in articles.text_hash (so a reload agrees)
+            text_hash=text_hash(article.text or ""),
             title=title,
             body_len=len(norm),
             shingles=sh,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from state import schema
@@ -101,18 +101,3 @@ def _statements(cutoff: datetime):
     )
     yield "runs", delete(s.runs).where(s.runs.c.started_at < cutoff)
 
-
-def table_counts(store) -> dict[str, int]:
-    """Rows per table (tables missing from an older schema are left out)."""
-    from sqlalchemy import inspect
-
-    try:
-        with store.engine.connect() as conn:
-            present = set(inspect(conn).get_table_names())
-            return {
-                t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in schema.metadata.sorted_tables
-                if t.name in present
-            }
-    except SQLAlchemyError as exc:
-        raise wrap_db_errors(exc) from None

@@ -79,6 +79,8 @@ feeds = Table(
     Column("mean_interval_seconds", Float),  # running mean gap between new entries
     Column("alerted_failing", Boolean, nullable=False, default=False),
     Column("alerted_silent", Boolean, nullable=False, default=False),
+    Column("failing_since", UtcDateTime),  # first failure of the current streak: names its alert
+    Column("interval_samples", Integer, nullable=False, default=0),  # gaps averaged into mean_interval_seconds
 )
 
 entries = Table(
@@ -90,10 +92,13 @@ entries = Table(
     Column("identity", Text, nullable=False),
     Column("guid", Text),
     Column("canonical_url", Text, nullable=False),
+    Column("link", Text, nullable=False, default=""),  # the link as the feed gave it
     Column("title", Text, nullable=False, default=""),
     Column("summary", Text, nullable=False, default=""),
     Column("published", UtcDateTime),
     Column("published_is_fallback", Boolean, nullable=False, default=False),
+    Column("updated", UtcDateTime),
+    Column("author", Text),
     Column("first_seen", UtcDateTime, nullable=False),
     # pending -> done | failed; failed transient entries are retried next cycle
     Column("status", String(20), nullable=False, default="pending"),
@@ -103,6 +108,7 @@ entries = Table(
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="SET NULL")),
     Column("claimed_by", String(80)),  # worker holding it, for concurrent cycles
     Column("claimed_at", UtcDateTime),
+    Column("next_attempt_at", UtcDateTime),  # a transient failure waits until then
     UniqueConstraint("feed", "identity", name="uq_entries_feed_identity"),
 )
 Index("ix_entries_canonical_url", entries.c.canonical_url)

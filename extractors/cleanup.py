@@ -1,0 +1,163 @@
+"""Korean news boilerplate removed from extracted article text.
+
+Every rule is data: a name, what it does (`strip` a span inside a paragraph,
+`drop` the paragraph, `cut` the paragraph and everything after it) and one line
+saying why it exists. `clean_text` applies them in order, then removes repeated
+paragraphs. Rules look at one paragraph at a time (paragraphs are the lines of
+the text), so a word such as "기자" inside a sentence is never touched; `drop`
+rules carry a length limit for the same reason.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Action = Literal["strip", "drop", "cut"]
+
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_NAME = r"[가-힣]{2,4}"
+_ROLE = r"(?:기자|특파원|에디터|객원기자|인턴기자|선임기자|전문기자|통신원|PD)"
+_SENTENCE_END = re.compile(r"(?:[다요죠까음함됨임니][.!?]?|[.!?]|[.!?][\"'”’)\]]+|[\"'”’])\s*$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    action: Action
+    pattern: re.Pattern[str]
+    max_len: int = 0  # drop/cut only paragraphs at most this long (0 = any length)
+    why: str = ""
+
+
+def _r(p: str) -> re.Pattern[str]:
+    return re.compile(p, re.I)
+
+
+RULES: tuple[Rule, ...] = (
+    # -- spans inside a paragraph ------------------------------------------------
+    Rule("photo_credit_paren", "strip", _r(r"\s*[(<]\s*(?:사진|영상|그래픽|자료|화면|출처)\s*[=:][^()<>]{0,60}[)>]\.?"),
+         why="(사진=구아현 기자) credits a photo; it is not part of the story and repeats on every caption"),
+    Rule("photo_credit_bracket", "strip", _r(r"\s*\[\s*(?:사진|영상|그래픽|자료|이미지)\s*(?:출처)?\s*[:=][^\[\]]{0,80}\]"),
+         why="[사진 출처 : …] / [사진=…] credits at the end of KBS/MBC bodies"),
+    Rule("lead_byline_bracket", "strip", _r(r"^\s*[\[(【]\s*[^\[\]()【】]{0,25}?" + _NAME + r"\s*" + _ROLE + r"\s*[\])】]\s*(?:=\s*)?"),
+         why="[스포츠조선 안소윤 기자] / (서울=연합뉴스) 홍길동 기자 = opens wire copy; a byline, not text"),
+    Rule("lead_byline_wire", "strip", _r(r"^\s*\([^()]{1,20}=\s*[^()]{1,15}\)\s*(?:" + _NAME + r"\s*" + _ROLE + r"\s*=\s*)?"),
+         why="(서울=연합뉴스) dateline of wire copy"),
+    Rule("trailing_email", "strip", _r(r"\s*[/(]?\s*" + _EMAIL + r"\s*\)?\s*$"),
+         why="a reporter's e-mail glued to the last sentence (… 2023.04.07 /jpnews@osen.co.kr)"),
+    Rule("end_marker", "strip", _r(r"\s*[(\[]\s*끝\s*[)\]]\s*$"),
+         why="(끝) marks the end of wire copy"),
+    # -- whole paragraphs ------------------------------------------------------
+    Rule("byline_email", "drop", _r(_EMAIL), max_len=90,
+         why="a short paragraph with an e-mail is a byline or a tip-line (구아현 기자 ahyeon@…, ▷ 이메일 …)"),
+    Rule("byline_bare", "drop", _r(r"^\s*(?:[\w·]{1,15}\s+)?" + _NAME + r"\s*" + _ROLE + r"(?:\s*[/·,]\s*" + _NAME + r"\s*" + _ROLE + r"?)*\s*$"),
+         max_len=40, why="a paragraph that is only a name and a role (홍길동 기자) is a byline"),
+    Rule("byline_dated", "drop", _r(_NAME + r"\s*" + _ROLE + r"\s*[|ㅣ/]\s*(?:기사)?(?:입력|등록|승인|수정)"), max_len=80,
+         why="홍길동 기자 | 기사입력 2024/05/28: byline with the date line of small CMSs"),
+    Rule("copyright", "drop", _r(r"무단\s*전재|재배포\s*금지|copyrights?\b|ⓒ|©|저작권자|all rights reserved"), max_len=150,
+         why="copyright notices (무단전재 및 재배포 금지) end nearly every Korean article"),
+    Rule("caption_arrow", "drop", _r(r"^\s*▲\s*\S"), max_len=300,
+         why="▲ marks a photo caption in many CMSs; a caption describes a picture, not the story"),
+    Rule("credit_only", "drop", _r(r"^\s*/?\s*(?:[\w가-힣·]{1,20}\s*)?(?:제공|캡처|갈무리|DB|자료사진|뉴스1|뉴시스|연합뉴스|게티이미지(?:뱅크)?|AP|AFP|로이터|EPA)(?:\s*[=/][^\n]{0,20})?\s*\.?$"),
+         max_len=40, why="/연합뉴스, 경기도소방재난본부 제공: a photo credit on its own line"),
+    Rule("tags_line", "drop", _r(r"^\s*(?:tags?|태그|키워드)\s*[:#]?\s*(?:#|$)|^\s*(?:#[^\s#]+\s*){1,}$"), max_len=300,
+         why="Tags #… and lines of hashtags are navigation to tag pages"),
+    Rule("related_line", "drop", _r(r"^\s*[\[【<]\s*관련\s*기사\s*[\]】>]"), max_len=200,
+         why="[관련기사] lines link other stories"),
+    Rule("share_prompt", "drop", _r(
+        r"^\s*(?:공유하기|기사\s*공유|페이스북|트위터|카카오(?:톡|스토리)?|밴드|링크\s*복사|URL\s*복사|스크랩|인쇄|"
+        r"글자\s*크기|북마크|좋아요|구독|닫기|제보하기|기사\s*제보|이전\s*기사|다음\s*기사|목록|"
+        r"브라우저가 video 태그를 지원하지 않습니다|동영상 재생|전체재생|재생목록|연속재생)"), max_len=60,
+         why="share/subscribe buttons and video-player messages leak in as short paragraphs"),
+    Rule("subscribe_prompt", "drop", _r(r"구독\s*(?:하기|하세요|해\s*주세요|신청)|기사\s*문의\s*및\s*제보|제보\s*(?:는|하기)?\s*(?:카톡|카카오톡|이메일|전화)|네이버.{0,20}(?:구독|채널)|앱\s*(?:다운로드|설치)"),
+         max_len=120, why="'구독하기', '기사문의 및 제보 : 카톡 …' invite the reader; they are not news"),
+    Rule("date_stamp", "drop", _r(r"^\s*(?:[-·•]\s*)?(?:기사\s*)?(?:입력|등록|수정|승인|업데이트|송고|발행)\s*(?:일|시간)?\s*[:：]?\s*\d{4}[-./]"), max_len=80,
+         why="입력 2023-04-07 08:26 / 수정 … are page chrome"),
+    # -- everything after these markers is page furniture -----------------------
+    Rule("like_button", "cut", _r(r"^\s*이\s*기사\s*(?:좋아요|를?\s*추천|어땠나요|어떠셨나요)"), max_len=60,
+         why="'이 기사 좋아요' / '이 기사 어땠나요?' follow the body; after it come widgets"),
+    Rule("keyword_related", "cut", _r(r"^\s*(?:키워드\s*관련\s*기사|관련\s*기사(?:\s*더\s*보기|\s*목록)?|함께\s*(?:보면\s*좋은|볼만한)\s*(?:기사|뉴스)|"
+                                       r"많이\s*본\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|주요\s*뉴스|인기\s*기사|포토\s*뉴스|최신\s*뉴스)\s*$"),
+         max_len=30, why="a 'related / most read' heading starts a list of other stories"),
+)
+
+
+def normalize(paragraph: str) -> str:
+    """Key for comparing paragraphs: NFKC, no spaces, no punctuation."""
+    text = unicodedata.normalize("NFKC", paragraph)
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def looks_like_sentence(paragraph: str) -> bool:
+    return bool(_SENTENCE_END.search(paragraph.strip()))
+
+
+def _apply(rule: Rule, para: str) -> str | None:
+    """The paragraph after the rule: text, '' when dropped, None when the rule cuts here."""
+    if rule.max_len and len(para) > rule.max_len and rule.action != "strip":
+        return para
+    if rule.action == "strip":
+        return rule.pattern.sub("", para).strip()
+    if rule.pattern.search(para):
+        return "" if rule.action == "drop" else None
+    return para
+
+
+def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rule, ...] = RULES) -> list[str]:
+    """Apply the rules, drop repeats and the title echoed in the body; keep the lead."""
+    out: list[str] = []
+    title_key = normalize(title) if title else ""
+    body_seen = False
+    for raw in paragraphs:
+        para = re.sub(r"[ \t\u00a0\u3000]+", " ", raw).strip()
+        if not para:
+            continue
+        cut = False
+        for rule in rules:
+            result = _apply(rule, para)
+            if result is None:
+                # A marker before any story text is a stray widget label, not the end of the story.
+                cut = body_seen
+                para = ""
+                break
+            para = result
+            if not para:
+                break
+        if cut:
+            break
+        if not para:
+            continue
+        if title_key and normalize(para) == title_key:
+            continue  # the headline printed again above the body
+        out.append(para)
+        if len(para) >= 40 or looks_like_sentence(para):
+            body_seen = True
+    return dedupe(out)
+
+
+def dedupe(paragraphs: list[str], min_key: int = 12) -> list[str]:
+    """Drop a paragraph already seen (captions printed twice, bodies printed twice).
+
+    Short paragraphs (quotes like "네." or headings) may repeat for real, so only
+    keys of at least `min_key` characters count. A paragraph that repeats the
+    concatenation of earlier ones (a body printed once per paragraph and once as
+    one block) is dropped too.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    joined = ""
+    for para in paragraphs:
+        key = normalize(para)
+        if len(key) >= min_key and (key in seen or (len(key) >= 60 and key in joined)):
+            continue
+        seen.add(key)
+        joined += key
+        out.append(para)
+    return out
+
+
+def clean_text(text: str, *, title: str = "", rules: tuple[Rule, ...] = RULES) -> str:
+    """Cleaned text with paragraphs joined by a newline."""
+    return "\n".join(clean_paragraphs(text.splitlines(), title=title, rules=rules))
