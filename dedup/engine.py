@@ -1,7 +1,7 @@
 """The in-memory decision core shared by `DedupIndex` (persisted) and `cluster_articles` (pure).
 
 It holds, for every article inside the window, its exact keys (URL, GUID, text
-hash), its MinHash in a datasketch LSH over body shingles, a small LSH over
+hash), its MinHash in banded LSH tables (dedup.lsh) over body and opening shingles, one over
 title bigrams (candidates for short items) and, when it is cheap to keep, its
 shingle set for the exact verification. Nothing here touches a database: the
 persisted index passes a `loader` that fetches shingle sets it dropped.
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Callable, Iterable
 
 import numpy as np
-from datasketch import MinHashLSH
 from rapidfuzz import fuzz
 
+from dedup.lsh import BandIndex
 from dedup.signature import Signer
-from dedup.text import body_of, containment, normalise, normalise_title, novelty, shingles, text_hash
+from dedup.text import body_of, containment, normalise, normalise_title, novelty, shingle_run, shingles, text_hash
 from newswatch.config import DedupSettings
 from newswatch.models import Article
 
@@ -27,9 +28,16 @@ from newswatch.models import Article
 MIN_SHINGLES = 40
 # Texts this short (normalised) are too generic for the exact text hash to mean "same story".
 MIN_HASH_CHARS = 20
+# A brief or a heavily trimmed copy shares little of the whole body (low Jaccard, so the
+# body LSH may miss it) but keeps the opening: a second LSH over the first LEAD_CHARS
+# normalised characters finds those candidates; containment still decides.
+LEAD_CHARS = 250
 TITLE_SHINGLE = 2
 TITLE_PERM = 32
 TITLE_LSH_THRESHOLD = 0.3
+# A short item joins on its title alone only if, when both bodies are long enough to
+# compare, they overlap at least this much (unrelated bodies overlap < 0.12 in the labelled set).
+TITLE_MIN_CONTAINMENT = 0.3
 
 ShingleLoader = Callable[[list[int]], dict[int, np.ndarray]]
 
@@ -45,6 +53,7 @@ class Features:
     body_len: int  # normalised body length in characters
     shingles: np.ndarray
     hashvalues: np.ndarray
+    lead_hashvalues: np.ndarray
     title_hashvalues: np.ndarray
     published: datetime | None
 
@@ -71,13 +80,19 @@ class Decision:
     novelty: float = 0.0  # share of this article's shingles the matched one lacks
 
 
+@lru_cache(maxsize=8)
+def signer(num_perm: int) -> Signer:
+    return Signer(num_perm)
+
+
 class Engine:
     def __init__(self, settings: DedupSettings, loader: ShingleLoader | None = None, cache_size: int = 4096):
         self.settings = settings
-        self.signer = Signer(settings.num_perm)
-        self.title_signer = Signer(TITLE_PERM)
-        self.lsh = MinHashLSH(threshold=settings.threshold, num_perm=settings.num_perm)
-        self.title_lsh = MinHashLSH(threshold=TITLE_LSH_THRESHOLD, num_perm=TITLE_PERM)
+        self.signer = signer(settings.num_perm)
+        self.title_signer = signer(TITLE_PERM)
+        self.lsh = BandIndex(settings.threshold, settings.num_perm)
+        self.lead_lsh = BandIndex(settings.threshold, settings.num_perm)
+        self.title_lsh = BandIndex(TITLE_LSH_THRESHOLD, TITLE_PERM)
         self.entries: dict[int, Entry] = {}
         self.by_url: dict[str, int] = {}
         self.by_guid: dict[str, int] = {}
@@ -90,7 +105,10 @@ class Engine:
     # -- features -------------------------------------------------------
     def features(self, article: Article) -> Features:
         norm = normalise(body_of(article))
-        sh = shingles(norm, self.settings.shingle_size)
+        k = self.settings.shingle_size
+        run = shingle_run(norm, k)
+        sh = np.unique(run)
+        lead = np.unique(run[: max(1, LEAD_CHARS - k + 1)])  # the shingles of the first LEAD_CHARS characters
         title = normalise_title(article.title)
         return Features(
             url=article.url,
@@ -101,6 +119,7 @@ class Engine:
             body_len=len(norm),
             shingles=sh,
             hashvalues=self.signer.hashvalues(sh),
+            lead_hashvalues=self.signer.hashvalues(lead),
             title_hashvalues=self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE)),
             published=article.published,
         )
@@ -117,6 +136,7 @@ class Engine:
         title: str,
         body_len: int,
         hashvalues: np.ndarray,
+        lead_hashvalues: np.ndarray,
         title_hashvalues: np.ndarray | None = None,
         created_at: datetime | None = None,
         shingle_set: np.ndarray | None = None,
@@ -133,11 +153,12 @@ class Engine:
         if body_len >= MIN_HASH_CHARS:
             self.by_hash.setdefault(text_hash_, key)
         if body_len > 0:
-            self.lsh.insert(key, self.signer.lean(hashvalues), check_duplication=False)
+            self.lsh.insert(key, hashvalues)
+            self.lead_lsh.insert(key, lead_hashvalues)
         if title_hashvalues is None:
             title_hashvalues = self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE))
         if title:
-            self.title_lsh.insert(key, self.title_signer.lean(title_hashvalues), check_duplication=False)
+            self.title_lsh.insert(key, title_hashvalues)
 
     def insert_features(self, key: int, story_id: int, f: Features, created_at: datetime | None = None) -> None:
         self.insert(
@@ -149,6 +170,7 @@ class Engine:
             title=f.title,
             body_len=f.body_len,
             hashvalues=f.hashvalues,
+            lead_hashvalues=f.lead_hashvalues,
             title_hashvalues=f.title_hashvalues,
             created_at=created_at,
             shingle_set=f.shingles,
@@ -163,6 +185,7 @@ class Engine:
                 del table[value]
         if entry.body_len > 0:
             self.lsh.remove(key)
+            self.lead_lsh.remove(key)
         if entry.title:
             self.title_lsh.remove(key)
         self._cache.pop(key, None)
@@ -184,7 +207,8 @@ class Engine:
             return exact
         best: Decision | None = None
         for cand in self._near(f):
-            if best is None or cand.similarity > best.similarity:
+            # body evidence outranks a title match: it is the one a user can check
+            if best is None or (cand.method == "minhash", cand.similarity) > (best.method == "minhash", best.similarity):
                 best = cand
         return best or Decision(None, None, 1.0, "first")
 
@@ -201,7 +225,9 @@ class Engine:
 
     def _near(self, f: Features) -> Iterable[Decision]:
         s = self.settings
-        keys = self.lsh.query(self.signer.lean(f.hashvalues)) if f.body_len > 0 else []
+        keys: list[int] = []
+        if f.body_len > 0:
+            keys = sorted(self.lsh.query(f.hashvalues) | self.lead_lsh.query(f.lead_hashvalues))
         if f.shingles.size >= MIN_SHINGLES and keys:
             sets = self._shingle_sets(keys)
             for key in keys:
@@ -212,13 +238,16 @@ class Engine:
                 if c >= s.min_containment:
                     yield Decision(self.entries[key].story_id, key, round(c, 4), "minhash", round(novelty(f.shingles, other), 4))
         if f.body_len < s.short_text_chars and f.title:
-            for key in self.title_lsh.query(self.title_signer.lean(f.title_hashvalues)):
-                entry = self.entries.get(key)
-                if entry is None or not entry.title:
+            title_keys = self.title_lsh.query(f.title_hashvalues)
+            scored = [(k, fuzz.ratio(f.title, self.entries[k].title)) for k in title_keys if k in self.entries]
+            scored = [(k, score) for k, score in scored if score >= s.title_similarity]
+            sets = self._shingle_sets([k for k, _ in scored]) if f.shingles.size >= MIN_SHINGLES else {}
+            for key, score in scored:
+                other = sets.get(key)
+                # recurring headlines ([인사], [날씨] ...) over different bodies are different stories
+                if other is not None and other.size >= MIN_SHINGLES and containment(f.shingles, other) < TITLE_MIN_CONTAINMENT:
                     continue
-                score = fuzz.ratio(f.title, entry.title)
-                if score >= s.title_similarity:
-                    yield Decision(entry.story_id, key, round(score / 100.0, 4), "title")
+                yield Decision(self.entries[key].story_id, key, round(score / 100.0, 4), "title")
 
     def _shingle_sets(self, keys: list[int]) -> dict[int, np.ndarray]:
         out: dict[int, np.ndarray] = {}

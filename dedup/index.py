@@ -88,7 +88,11 @@ class DedupIndex:
             seq = self._catch_up(tx, now)
             decision = self.engine.decide(features)
             story_id = self._persist(tx, decision, features, article, article_id, now)
-            tx.add_signature(article_id, story_id, self.engine.signer.to_bytes(features.hashvalues), features.body_len, now, seq + 1)
+            signer = self.engine.signer
+            tx.add_signature(
+                article_id, story_id, signer.to_bytes(features.hashvalues), signer.to_bytes(features.lead_hashvalues),
+                features.body_len, now, seq + 1,
+            )
             story = tx.story(
                 story_id,
                 is_new=decision.story_id is None,
@@ -132,6 +136,7 @@ class DedupIndex:
     def _insert_row(self, engine: Engine, row) -> None:
         try:
             hashvalues = engine.signer.from_bytes(row.minhash)
+            lead_hashvalues = engine.signer.from_bytes(row.lead_minhash)
         except ValueError as exc:
             raise SignatureMismatch(f"{exc}; delete the signatures table rows or restore dedup.num_perm") from None
         engine.insert(
@@ -143,6 +148,7 @@ class DedupIndex:
             title=normalise_title(row.title or ""),
             body_len=row.text_len,
             hashvalues=hashvalues,
+            lead_hashvalues=lead_hashvalues,
             created_at=row.created_at,
         )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Action = Literal["strip", "drop", "cut"]
@@ -19,7 +20,8 @@ Action = Literal["strip", "drop", "cut"]
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _NAME = r"[가-힣]{2,4}"
 _ROLE = r"(?:기자|특파원|에디터|객원기자|인턴기자|선임기자|전문기자|통신원|PD)"
-_SENTENCE_END = re.compile(r"(?:[다요죠까음함됨임니][.!?]?|[.!?]|[.!?][\"'”’)\]]+|[\"'”’])\s*$")
+# A paragraph that ends like a sentence (…다. …요 …”), optionally followed by a caption's date.
+_SENTENCE_END = re.compile(r"(?:[다요죠까음함됨임니][.!?]?|[.!?]|[.!?][\"'”’)\]]+|[\"'”’])(?:\s+\d{4}\.\d{1,2}\.\d{1,2}\.?)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -38,30 +40,36 @@ def _r(p: str) -> re.Pattern[str]:
 RULES: tuple[Rule, ...] = (
     # -- spans inside a paragraph ------------------------------------------------
     Rule("photo_credit_paren", "strip", _r(r"\s*[(<]\s*(?:사진|영상|그래픽|자료|화면|출처)\s*[=:][^()<>]{0,60}[)>]\.?"),
-         why="(사진=구아현 기자) credits a photo; it is not part of the story and repeats on every caption"),
+         why="(사진=홍길동 기자) credits a photo; it is not part of the story and repeats on every caption"),
     Rule("photo_credit_bracket", "strip", _r(r"\s*\[\s*(?:사진|영상|그래픽|자료|이미지)\s*(?:출처)?\s*[:=][^\[\]]{0,80}\]"),
          why="[사진 출처 : …] / [사진=…] credits at the end of KBS/MBC bodies"),
     Rule("lead_byline_bracket", "strip", _r(r"^\s*[\[(【]\s*[^\[\]()【】]{0,25}?" + _NAME + r"\s*" + _ROLE + r"\s*[\])】]\s*(?:=\s*)?"),
-         why="[스포츠조선 안소윤 기자] / (서울=연합뉴스) 홍길동 기자 = opens wire copy; a byline, not text"),
-    Rule("lead_byline_wire", "strip", _r(r"^\s*\([^()]{1,20}=\s*[^()]{1,15}\)\s*(?:" + _NAME + r"\s*" + _ROLE + r"\s*=\s*)?"),
-         why="(서울=연합뉴스) dateline of wire copy"),
+         why="[○○스포츠 홍길동 기자] / [OSEN=대전, 홍길동 기자] opens the copy; a byline, not text"),
+    Rule("lead_byline_wire", "strip", _r(r"^\s*[(\[][^()\[\]]{1,20}=\s*[^()\[\]]{1,15}[)\]]\s*(?:" + _NAME + r"\s*" + _ROLE + r"\s*=\s*)?"),
+         why="(서울=○○통신) 홍길동 기자 = / [서울=○○]홍길동 기자 = is the dateline and byline of wire copy"),
     Rule("trailing_email", "strip", _r(r"\s*[/(]?\s*" + _EMAIL + r"\s*\)?\s*$"),
-         why="a reporter's e-mail glued to the last sentence (… 2023.04.07 /jpnews@osen.co.kr)"),
+         why="a reporter's e-mail glued to the last sentence (… 있다. 2024.05.28 /gildong@example.com)"),
+    Rule("trailing_byline", "strip", _r(r"(?<=[.!?다\"”’])\s+(?:[\w·]{1,12}\s+)?" + _NAME + r"\s*" + _ROLE + r"\s*$"),
+         why="'…밝혔다. 홍길동 기자': a byline glued to the last sentence of the body"),
     Rule("end_marker", "strip", _r(r"\s*[(\[]\s*끝\s*[)\]]\s*$"),
          why="(끝) marks the end of wire copy"),
     # -- whole paragraphs ------------------------------------------------------
     Rule("byline_email", "drop", _r(_EMAIL), max_len=90,
-         why="a short paragraph with an e-mail is a byline or a tip-line (구아현 기자 ahyeon@…, ▷ 이메일 …)"),
-    Rule("byline_bare", "drop", _r(r"^\s*(?:[\w·]{1,15}\s+)?" + _NAME + r"\s*" + _ROLE + r"(?:\s*[/·,]\s*" + _NAME + r"\s*" + _ROLE + r"?)*\s*$"),
+         why="a short paragraph with an e-mail is a byline or a tip-line (홍길동 기자 gildong@…, ▷ 이메일 …)"),
+    Rule("byline_bare", "drop", _r(r"^\s*(?:\w{1,15}\s+)?(?:" + _NAME + r"\s*" + _ROLE + r"?\s*[/·,]\s*)*" + _NAME + r"\s*" + _ROLE + r"\s*$"),
          max_len=40, why="a paragraph that is only a name and a role (홍길동 기자) is a byline"),
+    Rule("contact_line", "drop", _r(r"^\s*[▷▶■●◆※]?\s*(?:전화|이메일|e-?mail|카카오톡|카톡|팩스|뉴스\s*홈페이지)\s*[:：]?\s*\S"), max_len=100,
+         why="▷ 전화 : 02-… / ▷ 이메일 : … lines of a tip box"),
     Rule("byline_dated", "drop", _r(_NAME + r"\s*" + _ROLE + r"\s*[|ㅣ/]\s*(?:기사)?(?:입력|등록|승인|수정)"), max_len=80,
          why="홍길동 기자 | 기사입력 2024/05/28: byline with the date line of small CMSs"),
     Rule("copyright", "drop", _r(r"무단\s*전재|재배포\s*금지|copyrights?\b|ⓒ|©|저작권자|all rights reserved"), max_len=150,
          why="copyright notices (무단전재 및 재배포 금지) end nearly every Korean article"),
-    Rule("caption_arrow", "drop", _r(r"^\s*▲\s*\S"), max_len=300,
-         why="▲ marks a photo caption in many CMSs; a caption describes a picture, not the story"),
-    Rule("credit_only", "drop", _r(r"^\s*/?\s*(?:[\w가-힣·]{1,20}\s*)?(?:제공|캡처|갈무리|DB|자료사진|뉴스1|뉴시스|연합뉴스|게티이미지(?:뱅크)?|AP|AFP|로이터|EPA)(?:\s*[=/][^\n]{0,20})?\s*\.?$"),
-         max_len=40, why="/연합뉴스, 경기도소방재난본부 제공: a photo credit on its own line"),
+    Rule("caption_arrow", "drop", _r(r"^\s*▲\s+\S.{20,}"), max_len=300,
+         why="'▲ 사진 설명' (arrow, space, a sentence) is a photo caption; '▲항목' without a space is a list bullet and stays"),
+    Rule("photo_credit_line", "drop", _r(r"^\s*[(\[/]?\s*(?:사진|영상|그래픽|이미지)\s*(?:제공|출처)?\s*[=:]\s*[^\n]{1,40}$"), max_len=50,
+         why="사진=홍길동 기자 on its own line credits the photo above it"),
+    Rule("credit_only", "drop", _r(r"^\s*/\s*[\w·]{2,15}\s*$|^\s*/?\s*(?:[\w가-힣·]{1,20}\s*)?(?:제공|캡처|갈무리|DB|자료사진|뉴스1|뉴시스|연합뉴스|게티이미지(?:뱅크)?|AP|AFP|로이터|EPA)(?:\s*[=/][^\n]{0,20})?\s*\.?$"),
+         max_len=40, why="/○○통신, ○○소방본부 제공: a photo credit on its own line"),
     Rule("tags_line", "drop", _r(r"^\s*(?:tags?|태그|키워드)\s*[:#]?\s*(?:#|$)|^\s*(?:#[^\s#]+\s*){1,}$"), max_len=300,
          why="Tags #… and lines of hashtags are navigation to tag pages"),
     Rule("related_line", "drop", _r(r"^\s*[\[【<]\s*관련\s*기사\s*[\]】>]"), max_len=200,
@@ -73,17 +81,23 @@ RULES: tuple[Rule, ...] = (
          why="share/subscribe buttons and video-player messages leak in as short paragraphs"),
     Rule("subscribe_prompt", "drop", _r(r"구독\s*(?:하기|하세요|해\s*주세요|신청)|기사\s*문의\s*및\s*제보|제보\s*(?:는|하기)?\s*(?:카톡|카카오톡|이메일|전화)|네이버.{0,20}(?:구독|채널)|앱\s*(?:다운로드|설치)"),
          max_len=120, why="'구독하기', '기사문의 및 제보 : 카톡 …' invite the reader; they are not news"),
-    Rule("date_stamp", "drop", _r(r"^\s*(?:[-·•]\s*)?(?:기사\s*)?(?:입력|등록|수정|승인|업데이트|송고|발행)\s*(?:일|시간)?\s*[:：]?\s*\d{4}[-./]"), max_len=80,
-         why="입력 2023-04-07 08:26 / 수정 … are page chrome"),
+    Rule("reporter_links", "drop", _r(r"기자의?\s*(?:다른\s*)?(?:기사|뉴스)\s*(?:모음|더\s*보기|보기)|기자\s*구독|기자\s*페이지"), max_len=60,
+         why="'홍길동 기자의 기사 모음' links to the reporter's page"),
+    Rule("date_stamp", "drop", _r(r"^\s*(?:[-·•]\s*)?(?:기사\s*)?(?:입력|등록|수정|승인|업데이트|송고|발행|written|updated|posted|published)\s*(?:일|시간|on)?\s*[:：]?\s*\d{4}[-./]"
+                                  r"|^\s*\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"), max_len=80,
+         why="입력 2023-04-07 08:26 / 수정 … / a bare date line are page chrome"),
     # -- everything after these markers is page furniture -----------------------
     Rule("like_button", "cut", _r(r"^\s*이\s*기사\s*(?:좋아요|를?\s*추천|어땠나요|어떠셨나요)"), max_len=60,
          why="'이 기사 좋아요' / '이 기사 어땠나요?' follow the body; after it come widgets"),
+    Rule("tip_line", "cut", _r(r"^\s*[■▶▷◆●※]?\s*(?:제보하기|기사\s*제보|뉴스\s*제보|기자\s*정보)\s*$"), max_len=20,
+         why="a '제보하기' / '기자 정보' box follows the story: phone numbers, messenger ids, profile links"),
     Rule("keyword_related", "cut", _r(r"^\s*(?:키워드\s*관련\s*기사|관련\s*기사(?:\s*더\s*보기|\s*목록)?|함께\s*(?:보면\s*좋은|볼만한)\s*(?:기사|뉴스)|"
                                        r"많이\s*본\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|주요\s*뉴스|인기\s*기사|포토\s*뉴스|최신\s*뉴스)\s*$"),
          max_len=30, why="a 'related / most read' heading starts a list of other stories"),
 )
 
 
+@lru_cache(maxsize=8192)  # the same paragraph is keyed by clean-up, dedupe and the quality score
 def normalize(paragraph: str) -> str:
     """Key for comparing paragraphs: NFKC, no spaces, no punctuation."""
     text = unicodedata.normalize("NFKC", paragraph)
@@ -105,9 +119,25 @@ def _apply(rule: Rule, para: str) -> str | None:
     return para
 
 
-def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rule, ...] = RULES) -> list[str]:
-    """Apply the rules, drop repeats and the title echoed in the body; keep the lead."""
+@lru_cache(maxsize=16)
+def _any_rule(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+    """One pattern matching wherever any rule could: most paragraphs are tested once instead of per rule.
+
+    Exact: a rule changes a paragraph only where its pattern matches, so a paragraph that no
+    pattern matches is left as it is by every rule.
+    """
+    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.I)
+
+
+def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rule, ...] = RULES,
+                     link_texts: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Apply the rules, drop repeats, menu items and the title echoed in the body; keep the lead.
+
+    `link_texts` are the normalized texts of the page's links: a short paragraph that
+    is not a sentence and is exactly a link's text is a menu item that leaked in.
+    """
     out: list[str] = []
+    any_rule = _any_rule(rules)
     title_key = normalize(title) if title else ""
     body_seen = False
     for raw in paragraphs:
@@ -115,7 +145,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rul
         if not para:
             continue
         cut = False
-        for rule in rules:
+        for rule in (rules if any_rule.search(para) else ()):
             result = _apply(rule, para)
             if result is None:
                 # A marker before any story text is a stray widget label, not the end of the story.
@@ -129,31 +159,40 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rul
             break
         if not para:
             continue
-        if title_key and normalize(para) == title_key:
+        key = normalize(para)
+        if title_key and key == title_key:
             continue  # the headline printed again above the body
+        if link_texts and len(para) <= 150 and key in link_texts and not looks_like_sentence(para):
+            continue  # a menu item or a related headline ("뉴스 7") that is exactly a link's text
         out.append(para)
         if len(para) >= 40 or looks_like_sentence(para):
             body_seen = True
     return dedupe(out)
 
 
-def dedupe(paragraphs: list[str], min_key: int = 12) -> list[str]:
-    """Drop a paragraph already seen (captions printed twice, bodies printed twice).
+def dedupe(paragraphs: list[str], min_key: int = 8) -> list[str]:
+    """Drop paragraphs already seen (captions printed twice, bodies printed twice).
 
-    Short paragraphs (quotes like "네." or headings) may repeat for real, so only
-    keys of at least `min_key` characters count. A paragraph that repeats the
-    concatenation of earlier ones (a body printed once per paragraph and once as
-    one block) is dropped too.
+    A lone short repeat ("[앵커]", "네.") may be real, so a repeat is dropped when its
+    key has at least `min_key` characters or when it sits in a run of repeats (a block
+    printed a second time, short labels included). A paragraph contained in the text
+    seen so far (a body printed once as one block and once per paragraph) counts as
+    a repeat when it is long.
     """
+    keys = [normalize(p) for p in paragraphs]
     seen: set[str] = set()
-    out: list[str] = []
     joined = ""
-    for para in paragraphs:
-        key = normalize(para)
-        if len(key) >= min_key and (key in seen or (len(key) >= 60 and key in joined)):
-            continue
+    repeat = []
+    for key in keys:
+        repeat.append(bool(key) and (key in seen or (len(key) >= 60 and key in joined)))
         seen.add(key)
         joined += key
+    out = []
+    for i, (para, key) in enumerate(zip(paragraphs, keys)):
+        if repeat[i]:
+            in_run = (i > 0 and repeat[i - 1]) or (i + 1 < len(repeat) and repeat[i + 1])
+            if len(key) >= min_key or in_run:
+                continue
         out.append(para)
     return out
 

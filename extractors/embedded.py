@@ -248,15 +248,32 @@ def _walk(data: Any, depth: int = 0) -> Iterator[tuple[str, str]]:
             if isinstance(value, str):
                 if key.lower() in _BODY_KEYS and _hangul_count(value) >= 30:
                     yield key, html_to_text(value)
+            elif isinstance(value, list) and value:
+                joined = _paragraph_list(value)
+                if _hangul_count(joined) >= 30:
+                    # The list is the body; its items' own strings would only be fragments of it.
+                    yield key, joined
+                    for item in value:
+                        if isinstance(item, (dict, list)):
+                            yield from _walk_nested_lists(item, depth + 1)
+                else:
+                    yield from _walk(value, depth + 1)
             else:
-                if isinstance(value, list) and value and _hangul_count(json.dumps(value, ensure_ascii=False)[:20000]) >= 30:
-                    joined = _paragraph_list(value)
-                    if _hangul_count(joined) >= 30:
-                        yield key, joined
                 yield from _walk(value, depth + 1)
     elif isinstance(data, list):
         for item in data:
             yield from _walk(item, depth + 1)
+
+
+def _walk_nested_lists(data: Any, depth: int) -> Iterator[tuple[str, str]]:
+    """Inside a paragraph item, only nested lists can be another body (e.g. a list item holding paragraphs)."""
+    if depth > 12 or not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            joined = _paragraph_list(value)
+            if _hangul_count(joined) >= 30:
+                yield key, joined
 
 
 def page_state_bodies(tree: lxml_html.HtmlElement, limit: int = 8) -> list[str]:

@@ -197,6 +197,14 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
         if enc in _SINGLE_BYTE and enc != "ascii":
             return Decoded(_clean(content.decode(enc)), _label(content, enc), tuple(names), tuple(warnings))
 
+    # A few broken bytes in otherwise Korean text (a truncated or spliced feed): keep the Korean
+    # reading with those bytes replaced rather than let a detector pick a Cyrillic code page.
+    nearly = _nearly_clean(content, verifiable)
+    if nearly is not None:
+        enc, text = nearly
+        warnings.append(f"{text.count(chr(0xFFFD))} bad byte(s) replaced ({_label(content, enc)})")
+        return Decoded(_clean(text), _label(content, enc), tuple(names), tuple(warnings))
+
     guess = _normalizer_guess(content)
     if guess:
         text = _strict(content, guess)
@@ -210,6 +218,25 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
     text = content.decode(best, errors="replace")
     warnings.append(f"no encoding decodes every byte; {text.count(chr(0xFFFD))} bad byte(s) replaced ({best})")
     return Decoded(_clean(text), _label(content, best), tuple(names), tuple(warnings))
+
+
+def _nearly_clean(content: bytes, declared: list[str]) -> tuple[str, str] | None:
+    best: tuple[int, str, str] | None = None
+    for enc in dict.fromkeys(declared + ["utf-8", "cp949"]):
+        try:
+            text = content.decode(enc, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        if best is None or bad < best[0]:
+            best = (bad, enc, text)
+    if best is None:
+        return None
+    bad, enc, text = best
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if _HANGUL.search(text) and bad <= max(3, non_ascii // 50):
+        return enc, text
+    return None
 
 
 def _clean(text: str) -> str:

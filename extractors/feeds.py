@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -66,7 +67,8 @@ def _strip_entity_declarations(text: str, warnings: list[str]) -> str:
 
 def _raw_date(entry: dict, keys: tuple[str, ...]) -> str | None:
     for key in keys:
-        value = entry.get(key)
+        # dict.get bypasses feedparser's aliases ("updated" silently falling back to "published")
+        value = dict.get(entry, key)
         if isinstance(value, str) and value.strip():
             return value
     return None
@@ -84,9 +86,12 @@ def _link(entry: dict, guid: str | None) -> str:
     return link
 
 
-def _entry(raw: dict, feed_name: str, default_tz: ZoneInfo, now: datetime, problems: dict[str, int]) -> Entry | None:
+def _entry(raw: dict, feed_name: str, default_tz: ZoneInfo, now: datetime, problems: dict[str, int],
+           base_url: str | None = None) -> Entry | None:
     guid = (raw.get("id") or "").strip() or None
     link = _link(raw, guid)
+    if link and base_url and not link.lower().startswith(("http://", "https://")) and link.lower() != "undefined":
+        link = urljoin(base_url, link)
     if not link and not guid:
         # Kept, not dropped: identified by its text (see entry_identity); the pipeline decides what to do.
         problems["entry without link or guid (identified by its title)"] = \
@@ -141,8 +146,9 @@ def parse_feed(content: bytes, *, feed_name: str, content_type: str | None, defa
     if base_url:
         headers["content-location"] = base_url
     try:
+        # Relative links are joined below; feedparser's own resolution re-parses every HTML body (slow).
         parsed = feedparser.parse(io.BytesIO(as_utf8_document(text)), response_headers=headers,
-                                  sanitize_html=False, resolve_relative_uris=bool(base_url))
+                                  sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser can raise on pathological input; classify, do not leak
         raise FeedError(f"the feed could not be parsed: {type(exc).__name__}: {exc}", kind="parse_error") from None
     if not parsed.get("version") and not parsed.entries:
@@ -156,7 +162,7 @@ def parse_feed(content: bytes, *, feed_name: str, content_type: str | None, defa
     entries: list[Entry] = []
     seen: set[str] = set()
     for raw in parsed.entries:
-        entry = _entry(raw, feed_name, default_tz, now, problems)
+        entry = _entry(raw, feed_name, default_tz, now, problems, base_url)
         if entry is None:
             continue
         identity = entry_identity(entry)

@@ -40,7 +40,7 @@ _UPDATED_META = (
 _AUTHOR_META = (("name", "author"), ("property", "article:author"), ("name", "dable:author"),
                 ("name", "byl"), ("itemprop", "author"))
 _LOOSE_DATE = re.compile(
-    r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})\s*일?"
+    r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})(?:\s*일)?"
     r"(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?",
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -58,15 +58,6 @@ class PageMeta:
     language: str = ""
     description: str = ""
     og_type: str = ""
-
-
-def _meta(tree: lxml_html.HtmlElement, attr: str, value: str) -> str:
-    for el in tree.iter("meta"):
-        if (el.get(attr) or "").strip().lower() == value.lower():
-            content = (el.get("content") or "").strip()
-            if content:
-                return content
-    return ""
 
 
 def _metas(tree: lxml_html.HtmlElement) -> dict[tuple[str, str], list[str]]:
@@ -113,7 +104,7 @@ def _pick_date(values: list[str], default_tz: ZoneInfo) -> datetime | None:
         return None
     first_value, first = parsed[0]
     # Korean CMSs often stamp local time with "Z"; when another source gives the same wall clock
-    # with a real offset, that one is right (연합뉴스TV: 04:24:13Z beside 04:24:13+09:00).
+    # with a real offset, that one is right (04:24:13Z beside dd:published_time 04:24:13+09:00).
     if first_value.rstrip().endswith("Z"):
         for _v, other in parsed[1:]:
             if other.replace(tzinfo=None) == first.replace(tzinfo=None) and other.utcoffset() != first.utcoffset():
@@ -172,8 +163,10 @@ def extract_metadata(tree: lxml_html.HtmlElement, url: str, ld: JsonLdArticle | 
 
     dates = ([ld.published] if ld and ld.published else []) + [v for k in _DATE_META for v in metas.get((k[0], k[1].lower()), [])]
     updates = ([ld.updated] if ld and ld.updated else []) + [v for k in _UPDATED_META for v in metas.get((k[0], k[1].lower()), [])]
-    published = _pick_date(dates, default_tz) or _time_element(tree, default_tz)
-    updated = _pick_date(updates, default_tz)
+    published = _pick_date(dates, default_tz) or _time_element(tree, default_tz) \
+        or _data_attr_date(tree, ("data-date-time", "data-published", "data-pubdate"), default_tz) \
+        or _text_date(tree, default_tz)
+    updated = _pick_date(updates, default_tz) or _data_attr_date(tree, ("data-modify-date-time", "data-modified"), default_tz)
 
     authors: list[str] = []
     raw_authors = list(ld.authors) if ld else []
@@ -210,6 +203,32 @@ def _time_element(tree: lxml_html.HtmlElement, default_tz: ZoneInfo) -> datetime
         if d:
             return d
     return None
+
+
+def _data_attr_date(tree: lxml_html.HtmlElement, attrs: tuple[str, ...], default_tz: ZoneInfo) -> datetime | None:
+    """Portal pages (네이버 뉴스) keep the times in data-* attributes of the byline, not in <meta>."""
+    for attr in attrs:
+        for el in tree.xpath(f"//*[@{attr}]")[:3]:
+            d = parse_date(el.get(attr) or "", default_tz)
+            if d:
+                return d
+    return None
+
+
+_LABELLED_DATE = re.compile(r"(?:기사\s*)?(?:입력|등록|발행|송고|작성|승인)\s*(?:일|일시|시간)?\s*[:：]?\s*(\d{4}[-./]\s*\d{1,2}[-./]\s*\d{1,2}\.?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)")
+_BARE_DATETIME = re.compile(r"\b(\d{4}[-./]\d{2}[-./]\d{2}\.?\s+\d{2}:\d{2}(?::\d{2})?)")
+
+
+def _text_date(tree: lxml_html.HtmlElement, default_tz: ZoneInfo) -> datetime | None:
+    """Last resort for small CMSs with no date markup: '입력 2020-03-04 16:52', else the first full
+    date and time near the top of the visible page (the byline line)."""
+    body = tree.find("body")
+    if body is None:
+        return None
+    parts = body.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+    text = " ".join(t.strip() for t in parts if t.strip())[:8000]
+    m = _LABELLED_DATE.search(text) or _BARE_DATETIME.search(text)
+    return parse_date(re.sub(r"\s+", " ", m.group(1)), default_tz) if m else None
 
 
 def _canonical(tree: lxml_html.HtmlElement, url: str, metas: dict, ld: JsonLdArticle | None) -> str:

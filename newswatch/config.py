@@ -52,12 +52,17 @@ class HealthSettings(_Section):
 
 class DedupSettings(_Section):
     window_days: int = Field(14, ge=1, description="articles older than this leave the near-duplicate index")
-    shingle_size: int = Field(5, ge=2, le=12, description="characters per shingle")
+    # defaults chosen from the labelled set, see docs/dedup.md (benchmarks/eval_dedup.py reprints the sweep)
+    shingle_size: int = Field(5, ge=2, le=12, description="characters per shingle (of the normalised body: no spaces or punctuation)")
     num_perm: int = Field(128, ge=16, description="MinHash permutations")
-    threshold: float = Field(0.5, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard)")
-    min_containment: float = Field(0.8, gt=0, le=1, description="verified overlap that makes a near duplicate")
-    title_similarity: float = Field(90.0, gt=0, le=100, description="rapidfuzz score for short items")
-    short_text_chars: int = Field(300, ge=0, description="below this many characters, titles decide")
+    threshold: float = Field(
+        0.3, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard of body or opening); low so trimmed copies are still candidates"
+    )
+    min_containment: float = Field(
+        0.6, gt=0, le=1, description="verified |A∩B|/min(|A|,|B|) of shingle sets that makes a near duplicate"
+    )
+    title_similarity: float = Field(90.0, gt=0, le=100, description="rapidfuzz ratio of normalised titles that joins short items")
+    short_text_chars: int = Field(300, ge=0, description="below this many normalised body characters, a similar title also joins")
 
 
 class FeedConfig(_Section):
@@ -115,6 +120,29 @@ class DigestSettings(_Section):
     claim_timeout: str = Field("15m", pattern=r"^\d+[smhd]$", description="an item claimed by another worker for longer than this is taken back")
 
 
+class ExtractSettings(_Section):
+    favor: Literal["precision", "balanced", "recall"] = Field(
+        "balanced", description="trafilatura's trade-off between leaving boilerplate out and keeping all text"
+    )
+    include_tables: bool = Field(True, description="keep text of tables inside the article body")
+    min_extracted_size: int = Field(
+        25, ge=0, description="trafilatura's minimum body size before it gives up on a candidate (its default 250 drops short articles)"
+    )
+    min_chars: int = Field(15, ge=1, description="a body the page itself marks as the article (JSON-LD, itemprop) may be this short")
+    min_chars_guessed: int = Field(30, ge=1, description="a body found by heuristics must be at least this long")
+    max_bytes: int = Field(5_000_000, gt=0, description="pages larger than this are refused as too_large")
+    good_enough: float = Field(
+        5.0, ge=0, description="quality score at which the slower fallbacks (page-state JSON) are skipped"
+    )
+
+
+class InstitutionSettings(_Section):
+    known: list[str] = Field(default_factory=list, description="institution names already known: never reported as new")
+    aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="other names of an institution: {광주테크노파크: [광주TP]}; the key counts as known"
+    )
+
+
 class Settings(_Section):
     timezone: str = Field("Asia/Seoul", description="zone for schedules and for dates without an offset")
     data_dir: str = Field("", description="state and digests go here; empty = $NEWSWATCH_HOME or ~/.local/share/newswatch")
@@ -128,6 +156,8 @@ class Settings(_Section):
     state: StateSettings = StateSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
+    institutions: InstitutionSettings = Field(InstitutionSettings(), description="seed list of the institution registry")
+    extract: ExtractSettings = ExtractSettings()
     # where the file was; relative paths in it are resolved against this folder
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 

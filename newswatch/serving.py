@@ -47,11 +47,11 @@ def _wait_healthy(api_url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def local_prefect_server(port: int | None = None, timeout: float = 90.0) -> Iterator[str]:
+def local_prefect_server(port: int | None = None, timeout: float = 90.0, env: dict | None = None) -> Iterator[str]:
     """Start `prefect server start` on 127.0.0.1; yields its API URL."""
     port = port or _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = {**(os.environ if env is None else env), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],

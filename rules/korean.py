@@ -44,9 +44,19 @@ _FOLD.update({c: 0x20 for c in (0x00A0, 0x3000, 0x2002, 0x2003, 0x2004, 0x2005, 
 _FOLD.update({0x2027: 0x00B7, 0x2219: 0x00B7, 0x30FB: 0x00B7})  # middle dots look alike
 
 
+_ODD = re.compile("[\uff01-\uff5e\u00a0\u3000\u2002-\u200a\u202f\u2027\u2219\u30fb]")
+
+
 def normalize(text: str) -> str:
-    """Fold case/width and odd spaces; same length as the input."""
-    return text.translate(_FOLD)
+    """Fold case/width and odd spaces; same length as the input.
+
+    str.lower() is fast C; translate() with a dict walks Python-side, so it runs only when
+    the text holds a full-width letter or odd space, or when lower() would change the length.
+    """
+    low = text.lower()
+    if len(low) != len(text):
+        return text.translate(_FOLD)
+    return low.translate(_FOLD) if _ODD.search(low) else low
 
 
 def is_hangul(ch: str) -> bool:
@@ -117,7 +127,7 @@ def word_match(text: str, start: int, end: int, first_kind: str, last_kind: str)
     return right_end(text, end, last_kind)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?。])[\"'”’)\]]*\s+|\n+")
+_SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]]*\s+|\n+")
 
 
 class Sentences:

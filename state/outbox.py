@@ -75,8 +75,9 @@ class OutboxRepo:
                         story_id=row["story_id"], destination=row["destination"], rule=row["rule"],
                         priority=row.get("priority", "normal"), payload=row["payload"], status="pending",
                         attempts=0, created_at=now,
-                    ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule"])
-                    created += conn.execute(stmt).rowcount or 0
+                    ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule"]).returning(T.c.id)
+                    # RETURNING, not rowcount: psycopg reports -1 for an ignored conflict
+                    created += len(conn.execute(stmt).fetchall())
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
         return created
@@ -113,7 +114,7 @@ class OutboxRepo:
         q = select(
             T.c.destination, T.c.status, func.count().label("n"),
             func.count().filter(T.c.attempts > 0).label("retrying"),
-        ).group_by(T.c.destination, T.c.status)
+        ).where(T.c.story_id != 0).group_by(T.c.destination, T.c.status)
         out: dict[str, dict[str, int]] = {}
         try:
             with self.store.engine.connect() as conn:
@@ -150,6 +151,20 @@ class OutboxRepo:
                 return conn.execute(stmt).rowcount or 0
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
+
+    def sending_workers(self) -> list[str]:
+        """Names of the workers holding items in `sending`."""
+        q = select(T.c.claimed_by).where(T.c.status == "sending", T.c.claimed_by.is_not(None)).distinct()
+        with self.store.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    def release_worker(self, worker: str) -> int:
+        """Give back every item a (dead) worker left in `sending`."""
+        stmt = update(T).where(T.c.status == "sending", T.c.claimed_by == worker).values(
+            status="pending", claimed_by=None, claimed_at=None
+        )
+        with self.store.engine.begin() as conn:
+            return conn.execute(stmt).rowcount or 0
 
     def claim(self, ids: Sequence[int], worker: str, now: datetime) -> list[OutboxRow]:
         """Move still-pending items among `ids` to `sending` for this worker; returns those we got."""
@@ -220,14 +235,28 @@ class OutboxRepo:
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
 
+    # -- markers: an empty scheduled digest went out (story 0, rule "__empty__:<slot>") --
+    def has_marker(self, destination: str, rule: str) -> bool:
+        q = select(T.c.id).where(T.c.story_id == 0, T.c.destination == destination, T.c.rule == rule)
+        with self.store.engine.connect() as conn:
+            return conn.execute(q).first() is not None
+
+    def add_marker(self, destination: str, rule: str, now: datetime) -> None:
+        stmt = self._insert(T).values(
+            story_id=0, destination=destination, rule=rule, priority="low", payload={}, status="sent",
+            attempts=0, created_at=now, sent_at=now,
+        ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule"])
+        with self.store.engine.begin() as conn:
+            conn.execute(stmt)
+
     # -- admin notices ----------------------------------------------------------
     def add_notice(self, key: str, subject: str, body: str, now: datetime) -> bool:
         """Insert-or-ignore by key: the same event is announced once."""
         stmt = self._insert(N).values(key=key, subject=subject, body=body, created_at=now, status="pending", attempts=0)
-        stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
+        stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
         try:
             with self.store.engine.begin() as conn:
-                return bool(conn.execute(stmt).rowcount)
+                return bool(conn.execute(stmt).fetchall())
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
 

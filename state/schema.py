@@ -114,6 +114,8 @@ entries = Table(
 Index("ix_entries_canonical_url", entries.c.canonical_url)
 Index("ix_entries_status", entries.c.status)
 Index("ix_entries_first_seen", entries.c.first_seen)
+# PostgreSQL checks ON DELETE SET NULL per deleted article: without this index, pruning scans entries each time
+Index("ix_entries_article_id", entries.c.article_id)
 
 articles = Table(
     "articles",
@@ -173,6 +175,7 @@ signatures = Table(
     Column("article_id", Integer, primary_key=True),
     Column("story_id", Integer, nullable=False),
     Column("minhash", LargeBinary, nullable=False),
+    Column("lead_minhash", LargeBinary, nullable=False),  # of the opening only: finds briefs and trimmed copies
     Column("text_len", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     # order of insertion, assigned under the dedup lock: a worker loads only what is newer than it has seen
@@ -188,9 +191,13 @@ matches = Table(
     Column("article_id", Integer, nullable=False),
     Column("story_id", Integer),
     Column("rule", String(200), nullable=False),
+    Column("title", Text, nullable=False, default=""),  # rule title at match time, for digests
+    Column("priority", String(20), nullable=False, default="normal"),
+    Column("destinations", JSON, nullable=False, default=list),
     Column("evidence", JSON, nullable=False, default=list),
     Column("institutions", JSON, nullable=False, default=list),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime),  # set when a realert_on_update rule re-recorded the match
     UniqueConstraint("article_id", "rule", name="uq_matches_article_rule"),
 )
 Index("ix_matches_created_at", matches.c.created_at)

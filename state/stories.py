@@ -103,10 +103,18 @@ class StoryTx:
         # the article row records its story too, so the digest needs no join through members
         self.conn.execute(update(A).where(A.c.id == article_id).values(story_id=story_id))
 
-    def add_signature(self, article_id: int, story_id: int, minhash: bytes, text_len: int, now: datetime, seq: int) -> None:
+    def add_signature(
+        self, article_id: int, story_id: int, minhash: bytes, lead_minhash: bytes, text_len: int, now: datetime, seq: int
+    ) -> None:
         self.conn.execute(
             insert(G).values(
-                article_id=article_id, story_id=story_id, minhash=minhash, text_len=text_len, created_at=now, seq=seq
+                article_id=article_id,
+                story_id=story_id,
+                minhash=minhash,
+                lead_minhash=lead_minhash,
+                text_len=text_len,
+                created_at=now,
+                seq=seq,
             )
         )
 
@@ -126,6 +134,7 @@ def signature_rows(conn: Connection, seq: int, since: datetime) -> list:
             G.c.article_id,
             G.c.story_id,
             G.c.minhash,
+            G.c.lead_minhash,
             G.c.text_len,
             G.c.created_at,
             G.c.seq,

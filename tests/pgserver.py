@@ -21,6 +21,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -94,6 +95,7 @@ class PostgresServer:
         self.log = self.root / "server.log"
         self.port = 0
         self.running = False
+        self._version_num = 0
         self._names = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -117,6 +119,7 @@ class PostgresServer:
                              check=False)
             if proc.returncode == 0:
                 self.running = True
+                self._start_watchdog()
                 return self
             last_error = proc.stdout + proc.stderr + self._log_tail()
         raise RuntimeError(f"PostgreSQL did not start:\n{last_error}")
@@ -126,6 +129,18 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
             self.running = False
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def _start_watchdog(self) -> None:
+        """A killed test run (timeout, SIGKILL) skips every cleanup: this stops the server anyway."""
+        if not os.path.isdir("/proc"):  # the watchdog tells a live process by /proc/<pid> (Linux)
+            return
+        pid_file = self.data / "postmaster.pid"
+        postmaster = int(pid_file.read_text().split()[0])
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(postmaster), str(self.root)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives a signal sent to the test run's process group
+        )
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         kwargs = {}
@@ -149,17 +164,25 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def _admin(self, sql: str) -> None:
+    def _admin(self, sql: str):
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True) as conn:
-            conn.execute(sql)
+            cur = conn.execute(sql)
+            return cur.fetchone() if cur.description else None
+
+    def version_num(self) -> int:
+        if not self._version_num:
+            self._version_num = int(self._admin("SHOW server_version_num")[0])
+        return self._version_num
 
     def create_database(self, prefix: str = "nw") -> str:
         """A new empty database; returns its URL."""
         with self._lock:
             name = f"{prefix}_{next(self._names)}_{uuid.uuid4().hex[:8]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        # FILE_COPY (PostgreSQL 15+) skips WAL-logging the template: twice as fast with fsync off.
+        strategy = " STRATEGY FILE_COPY" if self.version_num() >= 150000 else ""
+        self._admin(f'CREATE DATABASE "{name}"{strategy}')
         return self.url(name)
 
     def drop_database(self, url: str) -> None:
@@ -167,6 +190,24 @@ class PostgresServer:
         # FORCE (PostgreSQL 13+) ends sessions a test left open instead of failing.
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+
+# Polls the test process; when it is gone, shuts the server down (SIGQUIT = immediate) and removes its folder.
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+parent, postmaster, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+while os.path.exists(f"/proc/{parent}") and os.path.isdir(root):
+    time.sleep(1)
+if os.path.isdir(root):
+    try:
+        os.kill(postmaster, signal.SIGQUIT)
+    except ProcessLookupError:
+        pass
+    for _ in range(50):
+        if not os.path.exists(f"/proc/{postmaster}"):
+            break
+        time.sleep(0.1)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 _shared: PostgresServer | None = None
 _shared_lock = threading.Lock()

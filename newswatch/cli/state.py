@@ -63,10 +63,10 @@ def status(
                     "verdict": st.verdict, "counts": st.counts})
         return
     console.print(f"state:   {st.url}", soft_wrap=True, markup=False)
-    console.print(f"schema:  version {st.version} (this newswatch: {st.latest}), {st.verdict}", markup=False)
+    console.print(f"schema:  version {st.version} (this newswatch: {st.latest}), {st.verdict}", soft_wrap=True, markup=False)
     if not st.counts:
         console.print("tables:  none yet", markup=False)
-    for name, n in st.counts.items():
+    for name, n in sorted(st.counts.items()):
         console.print(f"  {name:<15} {n:>10,}", markup=False)
 
 

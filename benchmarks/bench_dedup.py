@@ -1,0 +1,168 @@
+"""Speed of incremental near-duplicate detection, beside a naive all-pairs rapidfuzz baseline.
+
+    .venv/bin/python benchmarks/bench_dedup.py                 # 100,000 articles (a few minutes)
+    .venv/bin/python benchmarks/bench_dedup.py --n 5000 --baseline-n 1000 --store-n 500   # CI size
+
+Three runs over one synthetic stream (benchmarks/dedup_synth.py, 20% syndicated copies):
+1. the in-memory path (dedup.engine.Engine: features, decision, insert — what DedupIndex
+   does between its database statements), timed per article: rates at 1k/2k/5k/...,
+   p50/p99/max decision time, peak RSS, and pairwise precision/recall against the
+   stream's gold stories;
+2. the naive baseline on the first --baseline-n articles: every article compared with
+   every earlier one by rapidfuzz fuzz.ratio (process.extractOne, C loop, score_cutoff);
+3. the persisted DedupIndex on SQLite for --store-n articles: the same decisions plus
+   the locked transaction, signature and membership writes (the state overhead).
+Article generation is outside every timed section.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dedup_synth import Synth  # noqa: E402  (also puts the repository on sys.path)
+
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from dedup.engine import Engine  # noqa: E402
+from dedup.text import body_of, normalise  # noqa: E402
+from newswatch.config import DedupSettings  # noqa: E402
+
+CHECKPOINTS = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def pairwise(pred: list[int], gold: list[int]) -> tuple[float, float]:
+    """Pairwise precision and recall from cluster sizes (no n² loop)."""
+
+    def pairs(counter: Counter) -> int:
+        return sum(c * (c - 1) // 2 for c in counter.values())
+
+    both = pairs(Counter(zip(pred, gold)))
+    p, g = pairs(Counter(pred)), pairs(Counter(gold))
+    return (both / p if p else 1.0), (both / g if g else 1.0)
+
+
+def run_engine(n: int, settings: DedupSettings, seed: int) -> None:
+    engine = Engine(settings)
+    times: list[float] = []
+    pred, gold = [], []
+    print(f"\n== MinHash-LSH, in-memory path: {n:,} articles ==")
+    print(f"{'articles':>9} {'rate (art/s, cumulative)':>25} {'rate (this segment)':>20} {'p99 ms (segment)':>17} {'peak RSS MB':>12}")
+    total = 0.0
+    seg_start, seg_time = 0, 0.0
+    rss_before = rss_mb()
+    for i, (article, g) in enumerate(Synth(seed).stream(n)):
+        t0 = time.perf_counter()
+        f = engine.features(article)
+        d = engine.decide(f)
+        story = d.story_id if d.story_id is not None else i
+        engine.insert_features(i, story, f)
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        total += dt
+        seg_time += dt
+        pred.append(story)
+        gold.append(g)
+        if i + 1 in CHECKPOINTS or i + 1 == n:
+            seg = times[seg_start:]
+            print(f"{i + 1:>9,} {(i + 1) / total:>25,.0f} {len(seg) / seg_time:>20,.0f} {pct(seg, 0.99) * 1e3:>17.2f} {rss_mb():>12,.0f}")
+            seg_start, seg_time = i + 1, 0.0
+    p, r = pairwise(pred, gold)
+    print(
+        f"overall: {n / total:,.0f} articles/s; decision time p50 {pct(times, 0.5) * 1e3:.2f} ms, "
+        f"p99 {pct(times, 0.99) * 1e3:.2f} ms, max {max(times) * 1e3:.1f} ms; "
+        f"peak RSS {rss_mb():,.0f} MB (before indexing {rss_before:,.0f} MB); "
+        f"stories {len(set(pred)):,} (gold {len(set(gold)):,}); pairwise P {p:.4f} R {r:.4f}"
+    )
+
+
+def run_baseline(n: int, seed: int, cutoff: float) -> None:
+    print(f"\n== naive all-pairs rapidfuzz baseline (fuzz.ratio >= {cutoff:g} against every earlier article): {n:,} articles ==")
+    print(f"{'articles':>9} {'rate (art/s, cumulative)':>25} {'rate (this segment)':>20} {'p99 ms (segment)':>17}")
+    texts: list[str] = []
+    pred, gold, times = [], [], []
+    total, seg_start, seg_time = 0.0, 0, 0.0
+    for i, (article, g) in enumerate(Synth(seed).stream(n)):
+        t0 = time.perf_counter()
+        text = normalise(body_of(article))
+        hit = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff) if texts else None
+        pred.append(pred[hit[2]] if hit else i)
+        texts.append(text)
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        total += dt
+        seg_time += dt
+        gold.append(g)
+        if i + 1 in CHECKPOINTS or i + 1 == n:
+            seg = times[seg_start:]
+            print(f"{i + 1:>9,} {(i + 1) / total:>25,.0f} {len(seg) / seg_time:>20,.0f} {pct(seg, 0.99) * 1e3:>17.2f}")
+            seg_start, seg_time = i + 1, 0.0
+    p, r = pairwise(pred, gold)
+    print(f"overall: {n / total:,.0f} articles/s, p99 {pct(times, 0.99) * 1e3:.2f} ms; pairwise P {p:.4f} R {r:.4f}")
+
+
+def run_store(n: int, settings: DedupSettings, seed: int) -> None:
+    from dedup.index import DedupIndex, text_hash
+    from state import Store
+
+    print(f"\n== persisted DedupIndex on SQLite (state overhead): {n:,} articles ==")
+    now = datetime(2026, 3, 12, tzinfo=timezone.utc)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite:///{tmp}/state.db")
+        index = DedupIndex(settings, store)
+        index.load(now)
+        save_t, add_t = [], []
+        for article, _ in Synth(seed).stream(n):
+            t0 = time.perf_counter()
+            article_id, _ = store.articles.save(article, text_hash(article.text), now)
+            t1 = time.perf_counter()
+            index.add(article, article_id, now)
+            t2 = time.perf_counter()
+            save_t.append(t1 - t0)
+            add_t.append(t2 - t1)
+        t0 = time.perf_counter()
+        fresh = DedupIndex(settings, store)
+        fresh.load(now)
+        load_s = time.perf_counter() - t0
+        store.close()
+    print(
+        f"DedupIndex.add: {n / sum(add_t):,.0f} articles/s, p50 {pct(add_t, 0.5) * 1e3:.2f} ms, p99 {pct(add_t, 0.99) * 1e3:.2f} ms "
+        f"(the integrator's articles.save, not part of dedup: p50 {pct(save_t, 0.5) * 1e3:.2f} ms); "
+        f"load() of {len(fresh):,} signatures after a restart: {load_s:.2f} s"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=100_000, help="articles for the MinHash run")
+    ap.add_argument("--baseline-n", type=int, default=5_000, help="articles for the all-pairs baseline (0 = skip)")
+    ap.add_argument("--store-n", type=int, default=2_000, help="articles through the SQLite-backed DedupIndex (0 = skip)")
+    ap.add_argument("--baseline-cutoff", type=float, default=80.0, help="fuzz.ratio that makes a duplicate in the baseline")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    settings = DedupSettings()
+    print(f"settings: {settings.model_dump()}")
+    run_engine(args.n, settings, args.seed)
+    if args.baseline_n:
+        run_baseline(args.baseline_n, args.seed, args.baseline_cutoff)
+    if args.store_n:
+        run_store(args.store_n, settings, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Rule matching speed: 1,000 rules over 10,000 generated Korean articles.
+
+Prints matching time per article as a share of extraction time per article, where
+extraction is `trafilatura.extract` on generated HTML pages of comparable length,
+timed in the same run on the same machine (target < 10 %), and the time to load
+the 1,000 rules from YAML (target < 1 s).
+
+    .venv/bin/python benchmarks/bench_rules.py [--rules 1000] [--articles 10000] [--pages 200] [--seed 7]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import trafilatura  # noqa: E402
+import yaml  # noqa: E402
+
+from newswatch.models import Article  # noqa: E402
+from rules import MemoryRegistry, load_rules  # noqa: E402
+
+SYLLABLES = list(
+    "가각간갈감강개거건걸검게격견결경계고곡공과관광교구국군권귀규균그극근금기긴길김나난남내너년노농"
+    "누능다단달담당대더도독동두드득등라락란람랑래략량러려력련령로록론료루류륙률르름리린림마만말망매"
+    "면명모목무문물미민바박반발방배백범법벽변별병보복본봉부북분불비빈사산살상새생서석선설성세소속손"
+    "송수순술승시식신실심아안알암앙애야약양어억언업에여역연열영예오온올완왕외요용우운울원위유육윤은"
+    "을음의이인일임입자작잔장재저적전절점정제조족존종주준중즉증지직진질집차착찬참창채책처천철청체초"
+    "촌총최추축춘출충취측치친칠타탁탄탈태택토통투특파판팔패편평포표품풍피필하학한할함합항해핵행향허"
+    "헌험혁현혈협형혜호혹혼홍화확환활황회획효후훈휘휴흥희"
+)
+PARTICLES = ["", "", "", "은", "는", "이", "가", "을", "를", "의", "에", "에서", "으로", "와", "과", "도", "시", "이다"]
+ORG_SUFFIXES = ["연구원", "센터", "진흥원", "재단", "사업단", "대학교", "테크노파크"]
+LATIN = ["AI", "ICT", "GPU", "IoT", "R&D", "SW", "VR", "XR", "KTX", "ESG"]
+
+
+def word(rng: random.Random, n: int | None = None) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(n or rng.choice((2, 2, 3, 3, 4))))
+
+
+def make_vocab(rng: random.Random, size: int = 40_000) -> list[str]:
+    """Distinct words, most frequent first (Latin acronyms among the frequent ones, as in tech news)."""
+    vocab = list(dict.fromkeys(word(rng) for _ in range(size)))
+    return vocab[:50] + LATIN + vocab[50:]
+
+
+class Sampler:
+    """Words of an article: Zipf-distributed like real text (zipf), or uniform over the vocabulary (uniform,
+    a worst case where every article hits hundreds of rules)."""
+
+    def __init__(self, vocab: list[str], mode: str):
+        self.vocab = vocab
+        weights = [1.0 / (r + 1) for r in range(len(vocab))] if mode == "zipf" else [1.0] * len(vocab)
+        self.cum = list(itertools.accumulate(weights))
+
+    def words(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.vocab, cum_weights=self.cum, k=k)
+
+
+def rule_terms(rng: random.Random, vocab: list[str], mode: str):
+    """Watch terms are mid-frequency words (place, field, organisation names), not the commonest words."""
+    pool = vocab[300:30_000] if mode == "zipf" else vocab
+    return lambda k: rng.sample(pool, k)
+
+
+def make_rules(rng: random.Random, vocab: list[str], count: int, mode: str = "zipf") -> list[dict]:
+    rules = []
+    pick = rule_terms(rng, vocab, mode)
+    for i in range(count):
+        kind = i % 20
+        rule: dict = {"id": f"r{i:04d}", "title": f"rule {i}"}
+        if kind < 12:
+            a, b = pick(2)
+            rule["all"] = [{"term": a, "aliases": pick(2)}, b]
+            rule["near"] = {"within": 200} if kind % 2 else "sentence"
+        elif kind < 16:
+            rule["any"] = pick(4)
+            rule["none"] = pick(2)
+            rule["fields"] = ["title", "body"]
+        elif kind < 18:
+            rule["all"] = pick(1)
+            rule["any"] = pick(3)
+            rule["exclude_context"] = [f"{w} {x}" for w, x in zip(pick(2), pick(2))]
+            rule["min_mentions"] = 2
+        elif kind < 19:
+            rule["all"] = pick(1)
+            rule["regex"] = f"{rng.choice(SYLLABLES)}[0-9]+(억|만)\\s?원"
+        else:
+            rule["type"] = "new_institution"
+            rule["all"] = pick(1)
+        rules.append(rule)
+    return rules
+
+
+def make_article(rng: random.Random, sampler: Sampler, chars: int, plant: list[str] | None = None) -> tuple[str, str]:
+    """A title and a body of about `chars` characters; `plant` puts a rule's terms into one sentence."""
+    title = " ".join(w + rng.choice(PARTICLES) for w in sampler.words(rng, 6))
+    parts: list[str] = []
+    size = 0
+    while size < chars:
+        sentence = []
+        for w in sampler.words(rng, rng.randint(6, 14)):
+            if rng.random() < 0.03:
+                w = word(rng, 3) + rng.choice(ORG_SUFFIXES)
+            sentence.append(w + rng.choice(PARTICLES))
+        if plant and rng.random() < 0.2:
+            sentence[1:1] = [t + rng.choice(PARTICLES) for t in plant]
+            plant = None
+        s = " ".join(sentence) + rng.choice([".", ".", ".", "다.", "?"])
+        parts.append(s)
+        size += len(s) + 1
+    body = ""
+    for i, s in enumerate(parts):
+        body += s + ("\n" if i % 4 == 3 else " ")
+    return title, body.strip()
+
+
+def make_html(title: str, body: str) -> str:
+    paras = "".join(f"<p>{p}</p>" for p in body.split("\n"))
+    nav = "".join(f"<li><a href='/section/{i}'>메뉴 {i}</a></li>" for i in range(30))
+    return (
+        f"<!DOCTYPE html><html lang='ko'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<meta property='og:title' content='{title}'></head><body><header><ul>{nav}</ul></header>"
+        f"<main><article><h1>{title}</h1><div class='byline'>기자 홍길동</div>{paras}</article>"
+        f"<aside><h3>많이 본 뉴스</h3><ul>{nav}</ul></aside></main>"
+        f"<footer><p>무단 전재 및 재배포 금지</p></footer></body></html>"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rules", type=int, default=1000)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--pages", type=int, default=200, help="HTML pages timed with trafilatura.extract")
+    ap.add_argument("--chars", type=int, default=2500, help="body length of generated articles")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--vocab", choices=("zipf", "uniform"), default="zipf",
+                    help="zipf: realistic word frequencies; uniform: worst case, every article hits many rules")
+    ap.add_argument("--planted", type=float, default=0.05, help="share of articles given the terms of one rule")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    vocab = make_vocab(rng)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = make_rules(rng, vocab, args.rules, args.vocab)
+        per_file = max(1, len(rules) // 10)
+        for k in range(0, len(rules), per_file):
+            Path(tmp, f"rules{k // per_file:02d}.yaml").write_text(
+                yaml.safe_dump({"rules": rules[k:k + per_file]}, allow_unicode=True), encoding="utf-8")
+        t0 = time.perf_counter()
+        ruleset = load_rules([Path(tmp)])
+        load_s = time.perf_counter() - t0
+    assert not ruleset.errors, ruleset.errors[:3]
+
+    sampler = Sampler(vocab, args.vocab)
+    articles = []
+    for i in range(args.articles):
+        plant = None
+        if rng.random() < args.planted:
+            r = rng.choice(rules)
+            plant = [t if isinstance(t, str) else t["term"] for t in r.get("all", []) + r.get("any", [])[:1]]
+        title, body = make_article(rng, sampler, args.chars, plant)
+        articles.append(Article(url=f"https://bench.example/{i}", title=title, text=body))
+    # Extraction baseline on pages built from the same kind of text, same process, same run.
+    pages = [make_html(a.title, a.text) for a in articles[: args.pages]]
+    for page in pages[:5]:
+        trafilatura.extract(page)  # warm-up
+    t0 = time.perf_counter()
+    for page in pages:
+        trafilatura.extract(page)
+    extract_per = (time.perf_counter() - t0) / len(pages)
+
+    real_per = None
+    corpus_pages = sorted((Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages").glob("*.html"))
+    if corpus_pages:  # real article pages, read in place when the evaluation corpus is beside the checkout
+        real = [p.read_bytes().decode("utf-8", "replace") for p in corpus_pages]
+        t0 = time.perf_counter()
+        for page in real:
+            trafilatura.extract(page)
+        real_per = (time.perf_counter() - t0) / len(real)
+
+    registry = MemoryRegistry()
+    now = datetime.now(timezone.utc)
+    matched = 0
+    times = []
+    t_all = time.perf_counter()
+    for a in articles:
+        t = time.perf_counter()
+        matched += len(ruleset.match(a, feed=None, registry=registry, now=now))
+        times.append(time.perf_counter() - t)
+    match_total = time.perf_counter() - t_all
+    match_per = match_total / len(articles)
+
+    print(f"vocabulary: {args.vocab}; rules: {len(ruleset.rules)}; articles: {len(articles)} "
+          f"(~{args.chars} chars of body, {args.planted:.0%} planted with a rule's terms); matches: {matched}")
+    print(f"rule loading: {load_s:.3f} s (target < 1 s)")
+    print(f"extraction (trafilatura.extract, {len(pages)} pages): {extract_per * 1000:.2f} ms/article")
+    print(f"matching: {match_per * 1000:.3f} ms/article (median {statistics.median(times) * 1000:.3f} ms, "
+          f"p99 {sorted(times)[int(len(times) * 0.99)] * 1000:.3f} ms), total {match_total:.1f} s")
+    print(f"matching / extraction: {match_per / extract_per * 100:.1f} % (target < 10 %)")
+    if real_per is not None:
+        print(f"for reference, trafilatura.extract on the {len(corpus_pages)} real corpus pages: {real_per * 1000:.2f} ms/page; "
+              f"matching / that: {match_per / real_per * 100:.1f} %")
+    print(f"institutions learned: {len(registry.status)}")
+
+
+if __name__ == "__main__":
+    main()

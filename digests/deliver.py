@@ -1,0 +1,433 @@
+"""Sending due digests through apprise, with the outbox making each item go out once.
+
+The order for one message is: claim its items (status `sending`, committed),
+send, then record `sent` in one short transaction. A crash before the send
+leaves the items `sending`; the next run of the same worker (or any worker
+after `digest.claim_timeout`) puts them back to pending, so nothing is lost.
+The one window where a duplicate is possible is between the receiver accepting
+the message and the `sent` commit: apprise's HTTP/SMTP round trip plus one
+UPDATE. Items are recorded per message, never per digest, to keep it that small.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from newswatch.config import DestinationConfig, Settings
+from newswatch.errors import NewswatchError
+from newswatch.models import DigestItem, Outlet
+from digests import schedule
+from digests.model import build_digest, item_from_json, ordered_items
+from digests.queue import LOCAL, current_outlets, outbox_of
+from digests.redact import redact_text, redact_url
+from digests.render_email import render_email, render_html
+from digests.render_slack import slack_messages
+from digests.render_text import render_markdown, render_text
+
+log = logging.getLogger("newswatch.digests")
+
+EMPTY_RULE = "__empty__:"  # marker rows recording that an empty scheduled digest went out
+
+
+@dataclass(frozen=True)
+class SentDigest:
+    destination: str
+    items: int
+    markdown: str  # the flow publishes this as a Prefect artifact
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: tuple[SentDigest, ...]
+    failures: tuple[tuple[str, str], ...]  # (destination, redacted message)
+    pending: int
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    title: str
+    body: str
+    body_format: str  # text | html | markdown (Slack mrkdwn is sent as markdown)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    error: str = ""
+
+
+Notifier = Callable[[str, OutMessage], SendResult]
+
+
+@dataclass(frozen=True)
+class Planned:
+    message: OutMessage
+    keys: tuple[tuple[int, str], ...]  # (story_id, rule) of the items this message completes
+    markdown: str
+
+
+# -- channels -------------------------------------------------------------------
+def channel_of(url: str) -> str:
+    """slack | email | text, from the apprise URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "text"
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme == "slack" or host in ("hooks.slack.com", "hooks.slack-gov.com"):
+        return "slack"
+    if scheme in ("mailto", "mailtos"):
+        return "email"
+    return "text"
+
+
+def _with_blocks(url: str) -> str:
+    """Ask apprise's Slack plugin for Block Kit, the format our limits are checked against."""
+    if "blocks=" in url:
+        return url
+    return url + ("&" if "?" in url else "?") + "blocks=yes"
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+# apprise and the HTTP stack under it log request URLs (webhook tokens sit in
+# the path) at DEBUG; while sending, their records go only to our capture
+_QUIET_LOGGERS = ("apprise", "urllib3", "requests")
+# logger settings are process-wide: sends in one process take turns, so each
+# capture holds only its own send's warnings and the settings are restored intact
+_SEND_LOCK = threading.Lock()
+
+
+@contextmanager
+def _captured_library_logs():
+    with _SEND_LOCK:
+        yield from _capture_logs()
+
+
+def _capture_logs():
+    capture = _Capture()
+    saved = []
+    for name in _QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate, logger.level))
+        logger.addHandler(capture)
+        logger.propagate = False
+        logger.setLevel(logging.WARNING)
+    try:
+        yield capture
+    finally:
+        for logger, propagate, level in saved:
+            logger.removeHandler(capture)
+            logger.propagate = propagate
+            logger.setLevel(level)
+
+
+def apprise_notify(url: str, msg: OutMessage) -> SendResult:
+    """Send through apprise to exactly one service and return that service's own outcome.
+
+    One Apprise object per URL makes `notify()`'s result the per-service result
+    (apprise's plugins return False for any non-2xx webhook answer, a Slack
+    answer other than 200, or an SMTP refusal); apprise's warnings are captured
+    as the reason, and kept out of other log handlers because they may hold
+    addresses and tokens.
+    """
+    import apprise
+
+    if channel_of(url) == "slack":
+        url = _with_blocks(url)
+    fmt = {"html": apprise.NotifyFormat.HTML, "markdown": apprise.NotifyFormat.MARKDOWN}.get(
+        msg.body_format, apprise.NotifyFormat.TEXT
+    )
+    with _captured_library_logs() as capture:
+        obj = apprise.Apprise()
+        if not obj.add(url):
+            return SendResult(False, "not a valid apprise URL")
+        try:
+            ok = obj.notify(body=msg.body, title=msg.title, body_format=fmt)
+        except Exception as exc:  # the library boundary: any plugin exception is a failed send
+            return SendResult(False, f"{type(exc).__name__}: {exc}")
+    if ok:
+        return SendResult(True)
+    reason = "; ".join(dict.fromkeys(capture.lines)) or ("nothing was sent" if ok is None else "apprise reported failure")
+    return SendResult(False, reason)
+
+
+# -- planning messages ----------------------------------------------------------
+def split_items(items: Sequence[DigestItem], size: int) -> list[list[DigestItem]]:
+    ordered = ordered_items(items)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)] or [[]]
+
+
+def plan_messages(items: Sequence[DigestItem], channel: str, max_items: int, tz: ZoneInfo, now: datetime) -> list[Planned]:
+    """The messages for a destination in order: at most `max_items` stories each, within channel limits."""
+    chunks = split_items(items, max_items)
+    planned: list[Planned] = []
+    for n, chunk in enumerate(chunks, 1):
+        d = build_digest(chunk, tz, now, part=n, parts=len(chunks))
+        md = render_markdown(d)
+        all_keys = tuple((i.story_id, i.rule) for i in chunk)
+        if channel == "slack":
+            for payload, keys in slack_messages(d):
+                header = payload["blocks"][0]["text"]["text"]
+                body = payload["blocks"][1]["text"]["text"]
+                planned.append(Planned(OutMessage(header, body, "markdown"), tuple(keys), md))
+        elif channel == "email":
+            subject, html, _text = render_email(d)
+            planned.append(Planned(OutMessage(subject, html, "html"), all_keys, md))
+        else:
+            text = render_text(d)
+            title, _, body = text.partition("\n")
+            planned.append(Planned(OutMessage(title, body.lstrip("\n"), "text"), all_keys, md))
+    return planned
+
+
+# -- delivery -------------------------------------------------------------------
+def _refresh(store, item: DigestItem) -> DigestItem:
+    """Show the story's outlets as they are now: copies may have arrived since queueing."""
+    outlets = current_outlets(store, item.story_id)
+    if outlets is None:
+        return item
+    others = tuple(o for o in outlets if o.name != item.outlet and o.url != item.url)
+    return replace(item, also_in=_unique(others))
+
+
+def _unique(outlets: Sequence[Outlet]) -> tuple[Outlet, ...]:
+    seen: set[str] = set()
+    return tuple(o for o in outlets if not (o.name in seen or seen.add(o.name)))
+
+
+def load_items(store, rows) -> dict[tuple[int, str], tuple[int, DigestItem]]:
+    out = {}
+    for row in rows:
+        item = _refresh(store, item_from_json(row.payload))
+        out[(row.story_id, row.rule)] = (row.id, item)
+    return out
+
+
+def due_rows(store, dest: DestinationConfig, tz: ZoneInfo, now: datetime):
+    return [
+        r for r in outbox_of(store).candidates(dest.name, now)
+        if not r.rule.startswith(EMPTY_RULE) and schedule.is_due(r.created_at, r.priority, dest, tz, now)
+    ]
+
+
+class _Run:
+    """One call of deliver_due: collects what was sent and what failed."""
+
+    def __init__(self, store, settings: Settings, now: datetime, worker: str, notify: Notifier):
+        self.store, self.settings, self.now, self.worker, self.notify = store, settings, now, worker, notify
+        self.outbox = outbox_of(store)
+        self.tz = settings.tz
+        self.sent: list[SentDigest] = []
+        self.failures: list[tuple[str, str]] = []
+        d = settings.digest
+        self.base, self.cap = schedule.parse_duration(d.retry_base), schedule.parse_duration(d.retry_max)
+
+    def fail(self, destination: str, message: str) -> None:
+        self.failures.append((destination, message))
+        log.warning("delivery to %s failed: %s", destination, message, extra={"stage": "digest"})
+
+    def destination(self, dest: DestinationConfig) -> None:
+        try:
+            url = self.settings.destination_url(dest)
+        except NewswatchError as exc:
+            self.fail(dest.name, str(exc))
+            return
+        rows = due_rows(self.store, dest, self.tz, self.now)
+        if not rows:
+            self._maybe_empty(dest, url)
+            return
+        claimed = self.outbox.claim([r.id for r in rows], self.worker, self.now)
+        if not claimed:
+            return  # another worker took them
+        by_key = load_items(self.store, claimed)
+        items = [item for _, item in by_key.values()]
+        plan = plan_messages(items, channel_of(url), dest.max_items, self.tz, self.now)
+        done: list[str] = []
+        handled: set[int] = set()
+        sent_count = 0
+        for i, planned in enumerate(plan):
+            ids = [by_key[k][0] for k in planned.keys if k in by_key]
+            result = self._send(url, planned.message)
+            if result.ok:
+                # the duplicate window closes here: record right after the receiver accepted
+                self.outbox.mark_sent(ids, uuid.uuid4().hex[:16], self.now)
+                handled.update(ids)
+                sent_count += len(ids)
+                if not done or done[-1] != planned.markdown:
+                    done.append(planned.markdown)
+                continue
+            if not ids:
+                # a piece of a story too long for one Slack section: the failure counts for that story
+                ids = next(([by_key[k][0] for k in p.keys if k in by_key] for p in plan[i + 1 :] if p.keys), [])
+            self._failed(dest, url, ids, redact_text(result.error, [url]))
+            handled.update(ids)
+            break
+        # keep the order: messages after a failed one wait for it, uncounted (they were not attempted)
+        self.outbox.release([r.id for r in claimed if r.id not in handled])
+        if sent_count:
+            self.sent.append(SentDigest(dest.name, sent_count, "\n".join(done)))
+            log.info("sent %d item(s) to %s (%s)", sent_count, dest.name, redact_url(url), extra={"stage": "digest"})
+
+    def _send(self, url: str, message: OutMessage) -> SendResult:
+        try:
+            return self.notify(url, message)
+        except Exception as exc:  # a notifier must never take the run down; the items are retried
+            return SendResult(False, f"{type(exc).__name__}: {exc}")
+
+    def _failed(self, dest: DestinationConfig, url: str, ids: list[int], error: str) -> None:
+        d = self.settings.digest
+        rows = self.outbox.mark_failed(
+            ids, error, self.now, lambda n: schedule.backoff(n, self.base, self.cap), d.give_up_after_failures
+        )
+        attempts = max((r.attempts for r in rows), default=0)
+        fate = "given up" if any(r.status == "failed" for r in rows) else "kept for retry"
+        self.fail(dest.name, f"{error} (attempt {attempts}, {len(ids)} item(s) {fate})")
+        reached = [r for r in rows if r.attempts == d.alert_after_failures]
+        if reached and dest.name != self.settings.admin:
+            self.outbox.add_notice(
+                f"delivery-failing:{dest.name}:{reached[0].id}",
+                f"digest delivery to {dest.name} failing",
+                f"{len(rows)} item(s) for destination {dest.name} ({redact_url(url)}) failed {attempts} time(s) in a row.\n"
+                f"Last error: {error}\nThey stay queued and are retried with backoff.",
+                self.now,
+            )
+
+    def _maybe_empty(self, dest: DestinationConfig, url: str) -> None:
+        """With send_empty, one "nothing new" message per scheduled slot."""
+        if not dest.send_empty or dest.schedule == "immediate":
+            return
+        local = self.now.astimezone(self.tz)
+        if schedule.in_quiet(local, schedule.parse_quiet(dest.quiet_hours)):
+            return
+        if dest.schedule == "hourly":
+            slot = local.replace(minute=0, second=0, microsecond=0)
+        else:
+            slot = local.replace(hour=dest.at.hour, minute=dest.at.minute, second=0, microsecond=0)
+            if slot > local:
+                slot -= timedelta(days=1)
+        key = EMPTY_RULE + slot.isoformat()
+        if self.outbox.has_marker(dest.name, key):
+            return
+        planned = plan_messages([], channel_of(url), dest.max_items, self.tz, self.now)[0]
+        result = self._send(url, planned.message)
+        if result.ok:
+            self.outbox.add_marker(dest.name, key, self.now)
+            self.sent.append(SentDigest(dest.name, 0, planned.markdown))
+        else:
+            self.fail(dest.name, redact_text(result.error, [url]))
+
+    def notices(self) -> None:
+        """Pending admin notices (feed health, delivery trouble) go to the admin destination."""
+        admin = next((d for d in self.settings.destinations if d.name == self.settings.admin), None)
+        if admin is None:
+            return  # kept until an admin destination is configured; `digest status` counts them
+        try:
+            url = self.settings.destination_url(admin)
+        except NewswatchError as exc:
+            self.fail(admin.name, str(exc))
+            return
+        for notice in self.outbox.pending_notices():
+            message = OutMessage(f"[newswatch] {notice.subject}", notice.body, "text")
+            result = self._send(url, message)
+            if result.ok:
+                self.outbox.notice_sent(notice.id, self.now)
+            else:
+                self.outbox.notice_failed(notice.id)
+                self.fail(admin.name, "admin notice: " + redact_text(result.error, [url]))
+                break
+
+
+def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: Callable[[str], None] | None) -> DeliveryReport:
+    """No destinations configured: write the digest to files and hand the text to `echo`."""
+    tz = settings.tz
+    rows = outbox_of(store).candidates(LOCAL, now)
+    notices = outbox_of(store).pending_notices()
+    if not rows and not notices:
+        return DeliveryReport((), (), 0)
+    claimed = outbox_of(store).claim([r.id for r in rows], worker, now)
+    items = [item for _, item in load_items(store, claimed).values()]
+    d = build_digest(items, tz, now)
+    text = render_text(d)
+    if notices:
+        text += "\n■ 관리 알림\n\n" + "\n".join(f"- {n.subject}\n  {n.body}" for n in notices) + "\n"
+    html = render_html(d)
+    try:
+        folder = Path(settings.digest_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = folder / f"digest-{now.astimezone(tz):%Y%m%d-%H%M%S}"
+        stem.with_suffix(".txt").write_text(text, encoding="utf-8")
+        stem.with_suffix(".html").write_text(html, encoding="utf-8")
+    except OSError as exc:
+        outbox_of(store).release([r.id for r in claimed])
+        return DeliveryReport((), ((LOCAL, f"cannot write the digest to {settings.digest_dir}: {exc.strerror}"),), len(rows))
+    outbox_of(store).mark_sent([r.id for r in claimed], "file", now)
+    for n in notices:
+        outbox_of(store).notice_sent(n.id, now)
+    if echo is not None:
+        echo(text)
+    sent = (SentDigest(LOCAL, len(claimed), render_markdown(d)),) if claimed else ()
+    return DeliveryReport(sent, (), len(outbox_of(store).pending()))
+
+
+def _release_dead_local_workers(outbox) -> None:
+    """Items held by a "host:pid" worker of this host whose process is gone are taken back at once.
+
+    Worker names made of host and pid change with every restart, so without this a
+    crashed worker's items would wait for `claim_timeout`.
+    """
+    prefix = socket.gethostname() + ":"
+    for worker in outbox.sending_workers():
+        pid = worker[len(prefix):] if worker.startswith(prefix) else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            outbox.release_worker(worker)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def deliver_due(
+    store,
+    settings: Settings,
+    now: datetime,
+    *,
+    worker: str = "local",
+    notify: Notifier | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> DeliveryReport:
+    """Send every destination's due items and the admin notices; see the module docstring for the guarantee."""
+    lease = schedule.parse_duration(settings.digest.claim_timeout)
+    outbox_of(store).release_stale(worker, now, lease)
+    _release_dead_local_workers(outbox_of(store))
+    if not settings.destinations:
+        return deliver_local(store, settings, now, worker, echo)
+    run = _Run(store, settings, now, worker, notify or apprise_notify)
+    for dest in settings.destinations:
+        run.destination(dest)
+    run.notices()
+    return DeliveryReport(tuple(run.sent), tuple(run.failures), len(outbox_of(store).pending()))

@@ -1,0 +1,167 @@
+"""Seen feed entries and the queue of entries waiting for their article.
+
+The unique key (feed, identity) is the "seen before" memory: an insert that
+conflicts is a known entry, so overlapping polls, restarts and two workers
+polling at once all yield each entry once. Pending rows double as a work queue
+that workers claim (claimed_by / claimed_at) so no entry is processed twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from extractors.feeds import entry_identity
+from newswatch.models import Entry
+from state import schema
+
+T = schema.entries
+
+MAX_ATTEMPTS = 5  # transient failures retried this many times, then the entry is failed for good
+RETRY_BASE = timedelta(minutes=10)
+CLAIM_STALE = timedelta(minutes=30)  # a claim older than this belongs to a crashed worker
+
+
+@contextmanager
+def db_errors() -> Iterator[None]:
+    """SQLAlchemy's exceptions never leave the state package."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        from state.db import wrap_db_errors
+
+        raise wrap_db_errors(exc) from None
+
+
+def row_to_entry(row) -> Entry:
+    return Entry(
+        feed=row.feed,
+        guid=row.guid,
+        link=row.link or row.canonical_url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        summary=row.summary,
+        published=row.published if row.published is not None else row.first_seen,
+        published_is_fallback=bool(row.published_is_fallback),
+        updated=row.updated,
+        author=row.author,
+    )
+
+
+class EntryRepo:
+    def __init__(self, store):
+        self.store = store
+
+    def _insert(self):
+        return (postgresql.insert(T) if self.store.dialect == "postgresql" else sqlite.insert(T))
+
+    def record_new(self, entries: Sequence[Entry], now: datetime) -> list[tuple[int, Entry]]:
+        """Store the entries never seen before and return them with their ids; known ones are ignored."""
+        if not entries:
+            return []
+        by_feed: dict[str, list[Entry]] = {}
+        for e in entries:
+            by_feed.setdefault(e.feed, []).append(e)
+        new: list[tuple[int, Entry]] = []
+        with db_errors(), self.store.engine.begin() as conn:
+            for feed, items in by_feed.items():
+                fresh: dict[str, Entry] = {}
+                for e in items:
+                    fresh.setdefault(entry_identity(e), e)
+                keys = list(fresh)
+                for i in range(0, len(keys), 500):  # skip the known ones cheaply before inserting
+                    chunk = keys[i:i + 500]
+                    for known in conn.execute(select(T.c.identity).where(T.c.feed == feed, T.c.identity.in_(chunk))).scalars():
+                        fresh.pop(known, None)
+                rows = [dict(
+                    feed=feed, identity=identity, guid=e.guid, canonical_url=e.canonical_url, link=e.link,
+                    title=e.title, summary=e.summary, published=e.published,
+                    published_is_fallback=e.published_is_fallback, updated=e.updated, author=e.author,
+                    first_seen=now, status="pending", attempts=0,
+                ) for identity, e in fresh.items()]
+                if not rows:
+                    continue
+                # insert-or-ignore in one executemany (SQLAlchemy batches it into multi-row INSERTs with a
+                # cached statement); RETURNING lists only the rows this call inserted, so an entry a
+                # concurrent worker stored first is not reported twice.
+                stmt = (self._insert().on_conflict_do_nothing(index_elements=["feed", "identity"])
+                        .returning(T.c.id, T.c.identity))
+                inserted = {identity: entry_id for entry_id, identity in conn.execute(stmt, rows)}
+                new.extend((inserted[r["identity"]], fresh[r["identity"]]) for r in rows if r["identity"] in inserted)
+        return new
+
+    def claim_pending(self, worker: str, limit: int, now: datetime) -> list[tuple[int, Entry]]:
+        """Claim up to `limit` pending entries (due retries included) for `worker`."""
+        stale = now - CLAIM_STALE
+        claimable = and_(
+            T.c.status == "pending",
+            or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now),
+            or_(T.c.claimed_by.is_(None), T.c.claimed_at < stale),
+        )
+        with db_errors(), self.store.engine.begin() as conn:
+            query = select(T.c.id).where(claimable).order_by(T.c.first_seen, T.c.id).limit(limit)
+            if self.store.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ids = list(conn.execute(query).scalars())
+            if not ids:
+                return []
+            # The claim condition is repeated in the UPDATE: on SQLite two workers may select the
+            # same ids, and only the one whose UPDATE still finds them unclaimed gets them.
+            conn.execute(update(T).where(T.c.id.in_(ids), claimable).values(claimed_by=worker, claimed_at=now))
+            rows = conn.execute(
+                select(T).where(T.c.id.in_(ids), T.c.claimed_by == worker, T.c.claimed_at == now)
+                .order_by(T.c.first_seen, T.c.id)).all()
+        return [(row.id, row_to_entry(row)) for row in rows]
+
+    def mark_done(self, entry_id: int, article_id: int | None) -> None:
+        with db_errors(), self.store.engine.begin() as conn:
+            conn.execute(update(T).where(T.c.id == entry_id).values(
+                status="done", article_id=article_id, claimed_by=None, claimed_at=None,
+                error_kind=None, error_message=None, next_attempt_at=None))
+
+    def mark_failed(self, entry_id: int, kind: str, message: str, transient: bool, now: datetime) -> None:
+        """Transient: retried later with backoff, failed after MAX_ATTEMPTS. Permanent: failed, kept for the CLI."""
+        with db_errors(), self.store.engine.begin() as conn:
+            attempts = (conn.execute(select(T.c.attempts).where(T.c.id == entry_id)).scalar() or 0) + 1
+            retry = transient and attempts < MAX_ATTEMPTS
+            conn.execute(update(T).where(T.c.id == entry_id).values(
+                status="pending" if retry else "failed",
+                attempts=attempts,
+                error_kind=kind,
+                error_message=message[:2000],
+                claimed_by=None,
+                claimed_at=None,
+                next_attempt_at=now + RETRY_BASE * (2 ** (attempts - 1)) if retry else None,
+            ))
+
+    def url_seen_elsewhere(self, canonical_url: str) -> bool:
+        """True when an article with this URL is already stored (from whichever feed)."""
+        if not canonical_url:
+            return False
+        a = schema.articles
+        with db_errors(), self.store.engine.connect() as conn:
+            return bool(conn.execute(select(exists().where(a.c.canonical_url == canonical_url))).scalar())
+
+    def get(self, entry_id: int) -> dict | None:
+        with db_errors(), self.store.engine.connect() as conn:
+            row = conn.execute(select(T).where(T.c.id == entry_id)).first()
+        return dict(row._mapping) if row else None
+
+    def count_by_status(self, feed: str | None = None) -> dict[str, int]:
+        query = select(T.c.status, func.count()).group_by(T.c.status)
+        if feed:
+            query = query.where(T.c.feed == feed)
+        with db_errors(), self.store.engine.connect() as conn:
+            return {status: n for status, n in conn.execute(query)}
+
+    def failed(self, limit: int = 50) -> list[dict]:
+        """Entries given up on, newest first, for `newswatch feeds`."""
+        with db_errors(), self.store.engine.connect() as conn:
+            rows = conn.execute(select(T.c.id, T.c.feed, T.c.link, T.c.canonical_url, T.c.title, T.c.error_kind,
+                                       T.c.error_message, T.c.attempts, T.c.first_seen)
+                                .where(T.c.status == "failed").order_by(T.c.first_seen.desc()).limit(limit)).all()
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,53 @@
+"""Real receivers on 127.0.0.1 for the digest tests: an SMTP server (aiosmtpd) that can go down and come back."""
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+
+import pytest
+
+from tests.pgserver import pg_db_url, pg_server, pg_url, state_store, state_url  # noqa: F401  (SQLite and PostgreSQL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SMTPReceiver:
+    """aiosmtpd on a fixed port; `down()` closes the port (connection refused), `up()` opens it again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.raw.append(envelope.content)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def up(self) -> "SMTPReceiver":
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def down(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def url(self, to: str = "team@example.kr") -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=newswatch@example.kr&to={to}&mode=insecure"
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPReceiver().up()
+    yield server
+    server.down()

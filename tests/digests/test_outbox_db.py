@@ -1,0 +1,51 @@
+"""The outbox queries on both SQLite and PostgreSQL (skips PostgreSQL when it is not installed)."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from digests.deliver import deliver_due
+from digests.queue import outbox_of, queue_items
+from tests.conftest import Route
+from tests.digests.helpers import T0, article, match, settings, story
+
+
+def test_outbox_life_cycle(state_store, tmp_path):
+    s = settings(tmp_path, [{"name": "a", "url": "json://127.0.0.1:1/x"}, {"name": "b", "url": "json://127.0.0.1:1/y"}])
+    for i in range(4):
+        assert queue_items(state_store, s, story(i), article(i), [match()], T0) == 2
+    assert queue_items(state_store, s, story(0), article(0), [match()], T0) == 0
+    repo = outbox_of(state_store)
+    a_ids = [r.id for r in repo.candidates("a", T0)]
+    claimed = repo.claim(a_ids, "w1", T0)
+    assert [r.id for r in claimed] == a_ids and repo.claim(a_ids, "w2", T0) == []
+    repo.mark_sent(a_ids[:2], "m1", T0)
+    failed = repo.mark_failed(a_ids[2:], "boom", T0, lambda n: timedelta(minutes=5 * n), give_up_after=2)
+    assert {(r.status, r.attempts) for r in failed} == {("pending", 1)}
+    assert repo.candidates("a", T0 + timedelta(minutes=4)) == []
+    again = repo.claim([r.id for r in repo.candidates("a", T0 + timedelta(minutes=5))], "w1", T0)
+    failed = repo.mark_failed([r.id for r in again], "boom", T0, lambda n: timedelta(0), give_up_after=2)
+    assert {r.status for r in failed} == {"failed"}
+    counts = repo.status_counts()
+    assert counts["a"]["sent"] == 2 and counts["a"]["failed"] == 2 and counts["b"]["pending"] == 4
+    assert repo.retry_failed("a") == 2
+    assert repo.add_notice("k1", "s", "b", T0) and not repo.add_notice("k1", "s", "b", T0)
+    repo.add_marker("a", "__empty__:x", T0)
+    repo.add_marker("a", "__empty__:x", T0)
+    assert repo.has_marker("a", "__empty__:x") and repo.status_counts()["a"]["pending"] == 2
+
+
+def test_concurrent_deliveries_send_each_item_once(state_store, tmp_path, monkeypatch, http_server):
+    http_server.routes["/hook"] = Route("ok", content_type="text/plain", delay=0.05)
+    monkeypatch.setenv("NW_TEST_HOOK", http_server.url("/hook").replace("http://", "json://"))
+    s = settings(tmp_path, [{"name": "hook", "url": "${NW_TEST_HOOK}", "schedule": "immediate", "max_items": 1}])
+    for i in range(12):
+        queue_items(state_store, s, story(i), article(i), [match()], T0)
+    reports = []
+    threads = [threading.Thread(target=lambda w=w: reports.append(deliver_due(state_store, s, T0, worker=w))) for w in ("w1", "w2", "w3")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    posts = [b for m, _, _, b in http_server.requests if m == "POST"]
+    assert len(posts) == 12 and sum(x.items for r in reports for x in r.sent) == 12

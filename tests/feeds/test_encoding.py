@@ -1,0 +1,102 @@
+"""Encoding detection for Korean feeds and pages: declarations verified, never trusted blindly."""
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from extractors.encoding import as_utf8_document, decode_feed, decode_feed_full, decode_html
+
+KOREAN = "광주시 인공지능 산업 육성 계획 발표"
+CP949_ONLY = "똠방각하 햏 뷁 쌰"  # syllables outside KS X 1001: CP949 has them, EUC-KR does not
+
+
+def test_cp949_only_syllables_are_not_valid_euc_kr():
+    # the fixture really exercises the CP949 extension: strict EUC-KR cannot read these bytes
+    with pytest.raises(UnicodeDecodeError):
+        CP949_ONLY.encode("cp949").decode("euc_kr")
+
+
+def xml(body: bytes, declared: str | None) -> bytes:
+    decl = f'<?xml version="1.0" encoding="{declared}"?>'.encode() if declared else b""
+    return decl + b"<rss><channel><title>" + body + b"</title></channel></rss>"
+
+
+def test_declared_euc_kr_plain():
+    text, enc = decode_feed(xml(KOREAN.encode("euc_kr"), "euc-kr"))
+    assert KOREAN in text and enc == "euc-kr"
+
+
+def test_declared_euc_kr_with_cp949_only_syllables_decodes_as_cp949():
+    text, enc = decode_feed(xml(CP949_ONLY.encode("cp949"), "EUC-KR"))
+    assert CP949_ONLY in text and enc == "cp949"
+    assert "\ufffd" not in text
+
+
+def test_declared_utf8_but_really_cp949():
+    text, enc = decode_feed(xml(KOREAN.encode("cp949"), "utf-8"))
+    assert KOREAN in text and enc == "euc-kr"
+    d = decode_feed_full(xml(KOREAN.encode("cp949"), "utf-8"))
+    assert any("UTF-8" in w or "CP949" in w for w in d.warnings) or d.declared == ("utf-8",)
+
+
+def test_declared_euc_kr_but_really_utf8():
+    text, enc = decode_feed(xml(KOREAN.encode("utf-8"), "euc-kr"))
+    assert KOREAN in text and enc == "utf-8"
+
+
+def test_http_charset_lies_xml_declaration_right():
+    body = xml(KOREAN.encode("cp949"), "euc-kr")
+    text, enc = decode_feed(body, "application/rss+xml; charset=utf-8")
+    assert KOREAN in text and enc == "euc-kr"
+
+
+def test_latin1_declaration_over_korean_bytes():
+    text, enc = decode_html(b'<meta charset="iso-8859-1"><p>' + KOREAN.encode("cp949"), "text/html; charset=iso-8859-1")
+    assert KOREAN in text and enc in ("euc-kr", "cp949")
+
+
+def test_no_declaration_cp949():
+    text, enc = decode_feed(xml(CP949_ONLY.encode("cp949"), None))
+    assert CP949_ONLY in text and enc == "cp949"
+
+
+def test_no_declaration_utf8():
+    text, enc = decode_feed(xml(KOREAN.encode("utf-8"), None))
+    assert KOREAN in text and enc == "utf-8"
+
+
+@pytest.mark.parametrize("bom,codec", [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                                       (codecs.BOM_UTF16_BE, "utf-16-be")])
+def test_bom_wins_over_a_lying_declaration(bom, codec):
+    doc = '<?xml version="1.0" encoding="euc-kr"?><rss><title>' + KOREAN + "</title></rss>"
+    text, enc = decode_feed(bom + doc.encode(codec))
+    assert KOREAN in text and not text.startswith("\ufeff")
+    assert enc.startswith("utf")
+
+
+def test_html_meta_charset_euc_kr():
+    page = b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=euc-kr"></head><body>' \
+        + KOREAN.encode("cp949") + b"</body></html>"
+    text, enc = decode_html(page)
+    assert KOREAN in text and enc == "euc-kr"
+
+
+def test_override_is_used():
+    body = xml(KOREAN.encode("cp949"), "utf-8")
+    text, enc = decode_feed(body, override="cp949")
+    assert KOREAN in text and enc == "euc-kr"
+
+
+def test_truly_broken_bytes_are_replaced_not_raised():
+    body = xml(KOREAN.encode("cp949") + b"\xff\xff\x80", "euc-kr")
+    d = decode_feed_full(body)
+    assert KOREAN in d.text and "\ufffd" in d.text
+    assert any("replaced" in w for w in d.warnings)
+
+
+def test_as_utf8_document_rewrites_declaration():
+    text, _ = decode_feed(xml(KOREAN.encode("cp949"), "euc-kr"))
+    out = as_utf8_document(text)
+    assert out.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert KOREAN.encode("utf-8") in out
