@@ -135,8 +135,8 @@ class Timers:
                 self.parse += time.perf_counter() - t
         polling.parse_feed = parse
         for repo in (store.feeds, store.entries):
-            for name in ("record_new", "record_success", "record_failure", "upsert", "states", "get", "add_notice",
-                         "set_flags"):
+            for name in ("record_new", "record_poll", "record_success", "record_failure", "upsert", "states", "get",
+                         "add_notice", "set_flags", "touch"):
                 if hasattr(repo, name):
                     setattr(repo, name, self._wrap(getattr(repo, name)))
 

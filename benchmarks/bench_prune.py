@@ -40,7 +40,8 @@ def fill(store: Store, stories: int) -> int:
             rows["articles"].append(dict(id=a, canonical_url=f"https://n.example.kr/{a}", title="제목", text="본문 " * 50,
                                          text_hash=f"{a:064d}", fetched_at=when, story_id=i))
             rows["story_members"].append(dict(article_id=a, story_id=i, joined_at=when))
-            rows["signatures"].append(dict(article_id=a, story_id=i, minhash=b"\x01" * 512, lead_minhash=b"\x01" * 128, text_len=500, created_at=when))
+            rows["signatures"].append(dict(article_id=a, story_id=i, minhash=b"\x01" * 512, lead_minhash=b"\x01" * 128,
+                                           text_len=500, created_at=when))
             rows["entries"].append(dict(feed=f"feed{a % 200}", identity=f"guid-{a}", canonical_url=f"https://n.example.kr/{a}",
                                         first_seen=when, status="done", article_id=a))
         rows["stories"].append(dict(id=i, representative_article_id=a1, title="제목", first_seen=when, last_seen=when))

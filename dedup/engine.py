@@ -56,6 +56,10 @@ class Features:
     lead_hashvalues: np.ndarray
     title_hashvalues: np.ndarray
     published: datetime | None
+    # LSH band hashes of the three signatures (process-local; computed once for query and insert)
+    bands: list[int]
+    lead_bands: list[int]
+    title_bands: list[int]
 
 
 @dataclass(slots=True)
@@ -78,6 +82,20 @@ class Decision:
     similarity: float
     method: str  # first | url | guid | hash | minhash | title
     novelty: float = 0.0  # share of this article's shingles the matched one lacks
+
+
+def title_shingles(title: str) -> np.ndarray:
+    """Character bigrams of a normalised title, hashed with Python's hash.
+
+    Title signatures are never stored (a reload recomputes them from the title), so the
+    per-process salt of hash() is harmless, and for a short string this is several
+    times cheaper than the numpy path.
+    """
+    t = normalise(title)
+    if len(t) < TITLE_SHINGLE:
+        return np.array([hash(t) & 0xFFFFFFFF], dtype=np.uint32) if t else np.empty(0, dtype=np.uint32)
+    grams = {hash(t[i : i + TITLE_SHINGLE]) & 0xFFFFFFFF for i in range(len(t) - TITLE_SHINGLE + 1)}
+    return np.fromiter(grams, dtype=np.uint32, count=len(grams))
 
 
 @lru_cache(maxsize=8)
@@ -108,8 +126,11 @@ class Engine:
         k = self.settings.shingle_size
         run = shingle_run(norm, k)
         sh = np.unique(run)
-        lead = np.unique(run[: max(1, LEAD_CHARS - k + 1)])  # the shingles of the first LEAD_CHARS characters
+        hashvalues = self.signer.hashvalues(sh)
+        # the shingles of the first LEAD_CHARS characters (repeats do not change a MinHash)
+        lead_hashvalues = self.signer.hashvalues(run[: max(1, LEAD_CHARS - k + 1)])
         title = normalise_title(article.title)
+        title_hashvalues = self.title_signer.hashvalues(title_shingles(title))
         return Features(
             url=article.url,
             guid=article.guid or None,
@@ -118,10 +139,13 @@ class Engine:
             title=title,
             body_len=len(norm),
             shingles=sh,
-            hashvalues=self.signer.hashvalues(sh),
-            lead_hashvalues=self.signer.hashvalues(lead),
-            title_hashvalues=self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE)),
+            hashvalues=hashvalues,
+            lead_hashvalues=lead_hashvalues,
+            title_hashvalues=title_hashvalues,
             published=article.published,
+            bands=self.lsh.bands(hashvalues),
+            lead_bands=self.lead_lsh.bands(lead_hashvalues),
+            title_bands=self.title_lsh.bands(title_hashvalues),
         )
 
     # -- index maintenance ------------------------------------------------
@@ -140,6 +164,7 @@ class Engine:
         title_hashvalues: np.ndarray | None = None,
         created_at: datetime | None = None,
         shingle_set: np.ndarray | None = None,
+        bands: tuple[list[int], list[int], list[int]] | None = None,
     ) -> None:
         if key in self.entries:
             return
@@ -152,13 +177,15 @@ class Engine:
             self.by_guid.setdefault(guid, key)
         if body_len >= MIN_HASH_CHARS:
             self.by_hash.setdefault(text_hash_, key)
+        if bands is None:
+            if title_hashvalues is None:
+                title_hashvalues = self.title_signer.hashvalues(title_shingles(title))
+            bands = (self.lsh.bands(hashvalues), self.lead_lsh.bands(lead_hashvalues), self.title_lsh.bands(title_hashvalues))
         if body_len > 0:
-            self.lsh.insert(key, hashvalues)
-            self.lead_lsh.insert(key, lead_hashvalues)
-        if title_hashvalues is None:
-            title_hashvalues = self.title_signer.hashvalues(shingles(normalise(title), TITLE_SHINGLE))
+            self.lsh.insert(key, bands[0])
+            self.lead_lsh.insert(key, bands[1])
         if title:
-            self.title_lsh.insert(key, title_hashvalues)
+            self.title_lsh.insert(key, bands[2])
 
     def insert_features(self, key: int, story_id: int, f: Features, created_at: datetime | None = None) -> None:
         self.insert(
@@ -174,6 +201,7 @@ class Engine:
             title_hashvalues=f.title_hashvalues,
             created_at=created_at,
             shingle_set=f.shingles,
+            bands=(f.bands, f.lead_bands, f.title_bands),
         )
 
     def remove(self, key: int) -> None:
@@ -227,7 +255,7 @@ class Engine:
         s = self.settings
         keys: list[int] = []
         if f.body_len > 0:
-            keys = sorted(self.lsh.query(f.hashvalues) | self.lead_lsh.query(f.lead_hashvalues))
+            keys = sorted(self.lsh.query(f.bands) | self.lead_lsh.query(f.lead_bands))
         if f.shingles.size >= MIN_SHINGLES and keys:
             sets = self._shingle_sets(keys)
             for key in keys:
@@ -238,7 +266,7 @@ class Engine:
                 if c >= s.min_containment:
                     yield Decision(self.entries[key].story_id, key, round(c, 4), "minhash", round(novelty(f.shingles, other), 4))
         if f.body_len < s.short_text_chars and f.title:
-            title_keys = self.title_lsh.query(f.title_hashvalues)
+            title_keys = self.title_lsh.query(f.title_bands)
             scored = [(k, fuzz.ratio(f.title, self.entries[k].title)) for k in title_keys if k in self.entries]
             scored = [(k, score) for k, score in scored if score >= s.title_similarity]
             sets = self._shingle_sets([k for k, _ in scored]) if f.shingles.size >= MIN_SHINGLES else {}

@@ -31,9 +31,9 @@ class Signer:
     def hashvalues(self, shingle_hashes: np.ndarray) -> np.ndarray:
         if shingle_hashes.size == 0:
             return np.full(self.num_perm, _EMPTY, dtype=np.uint32)
-        # uint32 arithmetic wraps: this is the affine permutation mod 2^32
-        with np.errstate(over="ignore"):
-            phv = shingle_hashes[:, None] * self._a + self._b
+        # uint32 array arithmetic wraps silently: this is the affine permutation mod 2^32
+        phv = shingle_hashes[:, None] * self._a
+        phv += self._b
         return phv.min(axis=0)
 
     def lean(self, hashvalues: np.ndarray) -> LeanMinHash:

@@ -25,6 +25,7 @@ _TITLE_TAGS = re.compile(r"^\s*(?:[\[【(<〈]\s*[^\]】)>〉]{1,12}\s*[\]】)>�
 _MULT = np.uint64(0x100000001B3)  # odd multiplier of the rolling hash
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constants
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
 
 
 def normalise(text: str) -> str:
@@ -96,16 +97,17 @@ def shingle_run(norm: str, k: int) -> np.ndarray:
     if n < k:
         k = n
     count = n - k + 1
-    h = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(k):
-            h = h * _MULT + codes[j : j + count]
-        # Finalise so that the low 32 bits depend on every character.
-        h ^= h >> np.uint64(33)
-        h *= _MIX1
-        h ^= h >> np.uint64(33)
-        h *= _MIX2
-        h ^= h >> np.uint64(33)
+    # unsigned array arithmetic wraps modulo 2^64 without warnings (scalars would warn)
+    h = codes[0:count].copy()
+    for j in range(1, k):
+        h *= _MULT
+        h += codes[j : j + count]
+    # Finalise so that the low 32 bits depend on every character.
+    h ^= h >> _S33
+    h *= _MIX1
+    h ^= h >> _S33
+    h *= _MIX2
+    h ^= h >> _S33
     return h.astype(np.uint32)
 
 

@@ -28,7 +28,7 @@ from newswatch.errors import NewswatchError
 from newswatch.models import DigestItem, Outlet
 from digests import schedule
 from digests.model import build_digest, item_from_json, ordered_items
-from digests.queue import LOCAL, current_outlets, outbox_of
+from digests.queue import LOCAL, current_outlets
 from digests.redact import redact_text, redact_url
 from digests.render_email import render_email, render_html
 from digests.render_slack import slack_messages
@@ -224,7 +224,7 @@ def load_items(store, rows) -> dict[tuple[int, str], tuple[int, DigestItem]]:
 
 def due_rows(store, dest: DestinationConfig, tz: ZoneInfo, now: datetime):
     return [
-        r for r in outbox_of(store).candidates(dest.name, now)
+        r for r in store.outbox.candidates(dest.name, now)
         if not r.rule.startswith(EMPTY_RULE) and schedule.is_due(r.created_at, r.priority, dest, tz, now)
     ]
 
@@ -234,7 +234,7 @@ class _Run:
 
     def __init__(self, store, settings: Settings, now: datetime, worker: str, notify: Notifier):
         self.store, self.settings, self.now, self.worker, self.notify = store, settings, now, worker, notify
-        self.outbox = outbox_of(store)
+        self.outbox = store.outbox
         self.tz = settings.tz
         self.sent: list[SentDigest] = []
         self.failures: list[tuple[str, str]] = []
@@ -359,11 +359,11 @@ class _Run:
 def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: Callable[[str], None] | None) -> DeliveryReport:
     """No destinations configured: write the digest to files and hand the text to `echo`."""
     tz = settings.tz
-    rows = outbox_of(store).candidates(LOCAL, now)
-    notices = outbox_of(store).pending_notices()
+    rows = store.outbox.candidates(LOCAL, now)
+    notices = store.outbox.pending_notices()
     if not rows and not notices:
         return DeliveryReport((), (), 0)
-    claimed = outbox_of(store).claim([r.id for r in rows], worker, now)
+    claimed = store.outbox.claim([r.id for r in rows], worker, now)
     items = [item for _, item in load_items(store, claimed).values()]
     d = build_digest(items, tz, now)
     text = render_text(d)
@@ -377,15 +377,15 @@ def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: C
         stem.with_suffix(".txt").write_text(text, encoding="utf-8")
         stem.with_suffix(".html").write_text(html, encoding="utf-8")
     except OSError as exc:
-        outbox_of(store).release([r.id for r in claimed])
+        store.outbox.release([r.id for r in claimed])
         return DeliveryReport((), ((LOCAL, f"cannot write the digest to {settings.digest_dir}: {exc.strerror}"),), len(rows))
-    outbox_of(store).mark_sent([r.id for r in claimed], "file", now)
+    store.outbox.mark_sent([r.id for r in claimed], "file", now)
     for n in notices:
-        outbox_of(store).notice_sent(n.id, now)
+        store.outbox.notice_sent(n.id, now)
     if echo is not None:
         echo(text)
     sent = (SentDigest(LOCAL, len(claimed), render_markdown(d)),) if claimed else ()
-    return DeliveryReport(sent, (), len(outbox_of(store).pending()))
+    return DeliveryReport(sent, (), len(store.outbox.pending()))
 
 
 def _release_dead_local_workers(outbox) -> None:
@@ -422,12 +422,12 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every destination's due items and the admin notices; see the module docstring for the guarantee."""
     lease = schedule.parse_duration(settings.digest.claim_timeout)
-    outbox_of(store).release_stale(worker, now, lease)
-    _release_dead_local_workers(outbox_of(store))
+    store.outbox.release_stale(worker, now, lease)
+    _release_dead_local_workers(store.outbox)
     if not settings.destinations:
         return deliver_local(store, settings, now, worker, echo)
     run = _Run(store, settings, now, worker, notify or apprise_notify)
     for dest in settings.destinations:
         run.destination(dest)
     run.notices()
-    return DeliveryReport(tuple(run.sent), tuple(run.failures), len(outbox_of(store).pending()))
+    return DeliveryReport(tuple(run.sent), tuple(run.failures), len(store.outbox.pending()))

@@ -77,7 +77,8 @@ def sentences(text: str) -> list[str]:
 def make_snippet(lead: str, body: str, evidence: Sequence[Evidence], limit: int = SNIPPET_MAX) -> str:
     """One or two sentences around the first matched term (lead and body before title-only matches)."""
     forms = [e.matched for e in evidence if e.matched]
-    candidates = sentences(lead) + sentences(body)
+    # the lead is often the body's first paragraph too: each sentence once
+    candidates = list(dict.fromkeys(sentences(lead) + sentences(body)))
     start = next((i for i, s in enumerate(candidates) if any(f in s for f in forms)), 0)
     picked = candidates[start : start + 2]
     if not picked:

@@ -50,16 +50,6 @@ def _outlet_for(story: Story, url: str) -> str:
     return next((o.name for o in story.outlets if o.url == url), "")
 
 
-def outbox_of(store):
-    """`store.outbox`; built directly when another stage's repository is not importable yet."""
-    try:
-        return store.outbox
-    except ImportError:
-        from state.outbox import OutboxRepo
-
-        return OutboxRepo(store)
-
-
 def queue_items(store, settings: Settings, story: Story, article: Article, matches: Sequence[Match], now: datetime) -> int:
     """Queue the story for every destination each match feeds; returns how many rows are new.
 
@@ -71,7 +61,7 @@ def queue_items(store, settings: Settings, story: Story, article: Article, match
         for dest in destinations_for(settings, match):
             item = make_item(story, article, match, dest)
             rows.append(dict(story_id=story.id, destination=dest, rule=match.rule, priority=match.priority, payload=item_to_json(item)))
-    created = outbox_of(store).enqueue(rows, now) if rows else 0
+    created = store.outbox.enqueue(rows, now) if rows else 0
     if created:
         log.debug("queued %d digest item(s)", created, extra={"stage": "digest", "url": article.url})
     return created
@@ -81,8 +71,6 @@ def current_outlets(store, story_id: int) -> tuple[Outlet, ...] | None:
     """The story's outlets now (copies may have arrived since queueing); None when unknown."""
     try:
         story = store.stories.story(story_id)
-    except (ImportError, AttributeError, NotImplementedError):
-        return None  # the dedup stage's repository is not there (yet)
     except KeyError:
         return None  # the story was pruned; the payload's outlets are all we have
     except Exception as exc:  # the stage boundary: a lookup failure must not block delivery

@@ -34,7 +34,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
 from extractors.cleanup import clean_paragraphs, looks_like_sentence, normalize
-from extractors.embedded import jsonld_article, jsonld_objects, page_state_bodies
+from extractors.embedded import html_to_text, jsonld_article, jsonld_objects, page_state_bodies
 from extractors.errors import ExtractionError
 from extractors.metadata import PageMeta, extract_metadata
 from newswatch.config import ExtractSettings
@@ -89,7 +89,7 @@ def extract_article(html: bytes | str, *, url: str, content_type: str | None = N
         tree = _parse(text)
         ld = jsonld_article(jsonld_objects(tree))
         meta = extract_metadata(tree, url, ld, default_tz)
-        best, candidates = _choose(text, tree, meta, ld, entry, settings)
+        best, candidates = _choose(tree, meta, ld, entry, settings)
     except ExtractionError:
         raise
     except Exception as exc:  # lxml, trafilatura and our own parsing: classified, with the URL
@@ -123,7 +123,7 @@ def explain(html: bytes | str, *, url: str, content_type: str | None = None, ent
         tree = _parse(text)
         ld = jsonld_article(jsonld_objects(tree))
         meta = extract_metadata(tree, url, ld, default_tz)
-        _best, candidates = _choose(text, tree, meta, ld, entry, settings, exhaustive=True)
+        _best, candidates = _choose(tree, meta, ld, entry, settings, exhaustive=True)
     except Exception as exc:
         raise ExtractionError(f"{url}: extraction failed: {type(exc).__name__}: {exc}",
                               kind="extractor_failed", url=url) from exc
@@ -178,9 +178,7 @@ def _prepare(tree: lxml_html.HtmlElement) -> None:
     <div>; trafilatura then loses the text before the first <br> (the lead) or
     merges everything into one paragraph.
     """
-    for el in list(tree.iter()):
-        if not isinstance(el.tag, str):
-            continue
+    for el in tree.xpath("//*[@class]"):
         classes = set((el.get("class") or "").lower().split())
         if classes & _SR_ONLY and el.getparent() is not None and el.tag not in ("html", "body", "meta"):
             el.drop_tree()
@@ -271,14 +269,17 @@ def _trafilatura(doc: str | lxml_html.HtmlElement, settings: ExtractSettings, mi
 
 def _microdata(tree: lxml_html.HtmlElement, settings: ExtractSettings) -> list[str]:
     """trafilatura on the element the page marks as itemprop="articleBody" (one or several)."""
-    bodies = [el for el in tree.iter() if isinstance(el.tag, str) and "articlebody" in (el.get("itemprop") or "").lower()]
+    bodies = [el for el in tree.xpath("//*[@itemprop]") if "articlebody" in (el.get("itemprop") or "").lower()]
+    metas = [el.get("content") or "" for el in bodies if el.tag == "meta"]
+    bodies = [el for el in bodies if el.tag != "meta"]
     if not bodies:
-        return []
+        # <meta itemprop="articleBody" content="…">: the body as an attribute
+        return "\n".join(html_to_text(m) for m in metas if m.strip()).splitlines()
     inner = "".join(etree.tostring(el, encoding="unicode", with_tail=False) for el in bodies)
     return _trafilatura(f"<html><body><article>{inner}</article></body></html>", settings)
 
 
-def _choose(text: str, tree: lxml_html.HtmlElement, meta: PageMeta, ld, entry: Entry | None,
+def _choose(tree: lxml_html.HtmlElement, meta: PageMeta, ld, entry: Entry | None,
             settings: ExtractSettings, exhaustive: bool = False) -> tuple[Candidate, list[Candidate]]:
     anchors = _anchor_keys(tree)
     desc = _bigrams(meta.description) if len(meta.description) >= 30 else Counter()

@@ -21,6 +21,9 @@ _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _NAME = r"[가-힣]{2,4}"
 _ROLE = r"(?:기자|특파원|에디터|객원기자|인턴기자|선임기자|전문기자|통신원|PD)"
 # A paragraph that ends like a sentence (…다. …요 …”), optionally followed by a caption's date.
+_SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+_NON_WORD = re.compile(r"[\W_]+")
+_ROLES = ("기자", "특파원", "에디터", "통신원", "pd")
 _SENTENCE_END = re.compile(r"(?:[다요죠까음함됨임니][.!?]?|[.!?]|[.!?][\"'”’)\]]+|[\"'”’])(?:\s+\d{4}\.\d{1,2}\.\d{1,2}\.?)?\s*$")
 
 
@@ -31,6 +34,16 @@ class Rule:
     pattern: re.Pattern[str]
     max_len: int = 0  # drop/cut only paragraphs at most this long (0 = any length)
     why: str = ""
+    # Lower-case substrings of which one must occur for the pattern to be tried at all: a cheap
+    # `in` test spares the regex on most paragraphs (clean-up must not cost more than extraction).
+    needs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        needs = re.compile("|".join(map(re.escape, self.needs))) if self.needs else None
+        object.__setattr__(self, "_needs", needs)
+
+    def may_apply(self, lower_paragraph: str) -> bool:
+        return self._needs is None or self._needs.search(lower_paragraph) is not None
 
 
 def _r(p: str) -> re.Pattern[str]:
@@ -40,57 +53,57 @@ def _r(p: str) -> re.Pattern[str]:
 RULES: tuple[Rule, ...] = (
     # -- spans inside a paragraph ------------------------------------------------
     Rule("photo_credit_paren", "strip", _r(r"\s*[(<]\s*(?:사진|영상|그래픽|자료|화면|출처)\s*[=:][^()<>]{0,60}[)>]\.?"),
-         why="(사진=홍길동 기자) credits a photo; it is not part of the story and repeats on every caption"),
+         why="(사진=홍길동 기자) credits a photo; it is not part of the story and repeats on every caption", needs=("=", ":")),
     Rule("photo_credit_bracket", "strip", _r(r"\s*\[\s*(?:사진|영상|그래픽|자료|이미지)\s*(?:출처)?\s*[:=][^\[\]]{0,80}\]"),
-         why="[사진 출처 : …] / [사진=…] credits at the end of KBS/MBC bodies"),
+         why="[사진 출처 : …] / [사진=…] credits at the end of KBS/MBC bodies", needs=("=", ":")),
     Rule("lead_byline_bracket", "strip", _r(r"^\s*[\[(【]\s*[^\[\]()【】]{0,25}?" + _NAME + r"\s*" + _ROLE + r"\s*[\])】]\s*(?:=\s*)?"),
-         why="[○○스포츠 홍길동 기자] / [OSEN=대전, 홍길동 기자] opens the copy; a byline, not text"),
+         why="[○○스포츠 홍길동 기자] / [OSEN=대전, 홍길동 기자] opens the copy; a byline, not text", needs=_ROLES),
     Rule("lead_byline_wire", "strip", _r(r"^\s*[(\[][^()\[\]]{1,20}=\s*[^()\[\]]{1,15}[)\]]\s*(?:" + _NAME + r"\s*" + _ROLE + r"\s*=\s*)?"),
-         why="(서울=○○통신) 홍길동 기자 = / [서울=○○]홍길동 기자 = is the dateline and byline of wire copy"),
+         why="(서울=○○통신) 홍길동 기자 = / [서울=○○]홍길동 기자 = is the dateline and byline of wire copy", needs=("=",)),
     Rule("trailing_email", "strip", _r(r"\s*[/(]?\s*" + _EMAIL + r"\s*\)?\s*$"),
-         why="a reporter's e-mail glued to the last sentence (… 있다. 2024.05.28 /gildong@example.com)"),
+         why="a reporter's e-mail glued to the last sentence (… 있다. 2024.05.28 /gildong@example.com)", needs=("@",)),
     Rule("trailing_byline", "strip", _r(r"(?<=[.!?다\"”’])\s+(?:[\w·]{1,12}\s+)?" + _NAME + r"\s*" + _ROLE + r"\s*$"),
-         why="'…밝혔다. 홍길동 기자': a byline glued to the last sentence of the body"),
+         why="'…밝혔다. 홍길동 기자': a byline glued to the last sentence of the body", needs=_ROLES),
     Rule("end_marker", "strip", _r(r"\s*[(\[]\s*끝\s*[)\]]\s*$"),
-         why="(끝) marks the end of wire copy"),
+         why="(끝) marks the end of wire copy", needs=("끝",)),
     # -- whole paragraphs ------------------------------------------------------
     Rule("byline_email", "drop", _r(_EMAIL), max_len=90,
-         why="a short paragraph with an e-mail is a byline or a tip-line (홍길동 기자 gildong@…, ▷ 이메일 …)"),
+         why="a short paragraph with an e-mail is a byline or a tip-line (홍길동 기자 gildong@…, ▷ 이메일 …)", needs=("@",)),
     Rule("byline_bare", "drop", _r(r"^\s*(?:\w{1,15}\s+)?(?:" + _NAME + r"\s*" + _ROLE + r"?\s*[/·,]\s*)*" + _NAME + r"\s*" + _ROLE + r"\s*$"),
-         max_len=40, why="a paragraph that is only a name and a role (홍길동 기자) is a byline"),
+         max_len=40, why="a paragraph that is only a name and a role (홍길동 기자) is a byline", needs=_ROLES),
     Rule("contact_line", "drop", _r(r"^\s*[▷▶■●◆※]?\s*(?:전화|이메일|e-?mail|카카오톡|카톡|팩스|뉴스\s*홈페이지)\s*[:：]?\s*\S"), max_len=100,
-         why="▷ 전화 : 02-… / ▷ 이메일 : … lines of a tip box"),
+         why="▷ 전화 : 02-… / ▷ 이메일 : … lines of a tip box", needs=("전화", "이메일", "mail", "카카오톡", "카톡", "팩스", "홈페이지")),
     Rule("byline_dated", "drop", _r(_NAME + r"\s*" + _ROLE + r"\s*[|ㅣ/]\s*(?:기사)?(?:입력|등록|승인|수정)"), max_len=80,
-         why="홍길동 기자 | 기사입력 2024/05/28: byline with the date line of small CMSs"),
+         why="홍길동 기자 | 기사입력 2024/05/28: byline with the date line of small CMSs", needs=_ROLES),
     Rule("copyright", "drop", _r(r"무단\s*전재|재배포\s*금지|copyrights?\b|ⓒ|©|저작권자|all rights reserved"), max_len=150,
-         why="copyright notices (무단전재 및 재배포 금지) end nearly every Korean article"),
+         why="copyright notices (무단전재 및 재배포 금지) end nearly every Korean article", needs=("무단", "재배포", "copyright", "ⓒ", "©", "저작권", "rights")),
     Rule("caption_arrow", "drop", _r(r"^\s*▲\s+\S.{20,}"), max_len=300,
-         why="'▲ 사진 설명' (arrow, space, a sentence) is a photo caption; '▲항목' without a space is a list bullet and stays"),
+         why="'▲ 사진 설명' (arrow, space, a sentence) is a photo caption; '▲항목' without a space is a list bullet and stays", needs=("▲",)),
     Rule("photo_credit_line", "drop", _r(r"^\s*[(\[/]?\s*(?:사진|영상|그래픽|이미지)\s*(?:제공|출처)?\s*[=:]\s*[^\n]{1,40}$"), max_len=50,
-         why="사진=홍길동 기자 on its own line credits the photo above it"),
+         why="사진=홍길동 기자 on its own line credits the photo above it", needs=("사진", "영상", "그래픽", "이미지")),
     Rule("credit_only", "drop", _r(r"^\s*/\s*[\w·]{2,15}\s*$|^\s*/?\s*(?:[\w가-힣·]{1,20}\s*)?(?:제공|캡처|갈무리|DB|자료사진|뉴스1|뉴시스|연합뉴스|게티이미지(?:뱅크)?|AP|AFP|로이터|EPA)(?:\s*[=/][^\n]{0,20})?\s*\.?$"),
          max_len=40, why="/○○통신, ○○소방본부 제공: a photo credit on its own line"),
     Rule("tags_line", "drop", _r(r"^\s*(?:tags?|태그|키워드)\s*[:#]?\s*(?:#|$)|^\s*(?:#[^\s#]+\s*){1,}$"), max_len=300,
-         why="Tags #… and lines of hashtags are navigation to tag pages"),
+         why="Tags #… and lines of hashtags are navigation to tag pages", needs=("tag", "태그", "키워드", "#")),
     Rule("related_line", "drop", _r(r"^\s*[\[【<]\s*관련\s*기사\s*[\]】>]"), max_len=200,
-         why="[관련기사] lines link other stories"),
+         why="[관련기사] lines link other stories", needs=("관련",)),
     Rule("share_prompt", "drop", _r(
         r"^\s*(?:공유하기|기사\s*공유|페이스북|트위터|카카오(?:톡|스토리)?|밴드|링크\s*복사|URL\s*복사|스크랩|인쇄|"
         r"글자\s*크기|북마크|좋아요|구독|닫기|제보하기|기사\s*제보|이전\s*기사|다음\s*기사|목록|"
         r"브라우저가 video 태그를 지원하지 않습니다|동영상 재생|전체재생|재생목록|연속재생)"), max_len=60,
          why="share/subscribe buttons and video-player messages leak in as short paragraphs"),
     Rule("subscribe_prompt", "drop", _r(r"구독\s*(?:하기|하세요|해\s*주세요|신청)|기사\s*문의\s*및\s*제보|제보\s*(?:는|하기)?\s*(?:카톡|카카오톡|이메일|전화)|네이버.{0,20}(?:구독|채널)|앱\s*(?:다운로드|설치)"),
-         max_len=120, why="'구독하기', '기사문의 및 제보 : 카톡 …' invite the reader; they are not news"),
+         max_len=120, why="'구독하기', '기사문의 및 제보 : 카톡 …' invite the reader; they are not news", needs=("구독", "제보", "앱", "채널")),
     Rule("reporter_links", "drop", _r(r"기자의?\s*(?:다른\s*)?(?:기사|뉴스)\s*(?:모음|더\s*보기|보기)|기자\s*구독|기자\s*페이지"), max_len=60,
-         why="'홍길동 기자의 기사 모음' links to the reporter's page"),
+         why="'홍길동 기자의 기사 모음' links to the reporter's page", needs=("기자",)),
     Rule("date_stamp", "drop", _r(r"^\s*(?:[-·•]\s*)?(?:기사\s*)?(?:입력|등록|수정|승인|업데이트|송고|발행|written|updated|posted|published)\s*(?:일|시간|on)?\s*[:：]?\s*\d{4}[-./]"
                                   r"|^\s*\d{4}[-./]\d{1,2}[-./]\d{1,2}\.?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*$"), max_len=80,
          why="입력 2023-04-07 08:26 / 수정 … / a bare date line are page chrome"),
     # -- everything after these markers is page furniture -----------------------
     Rule("like_button", "cut", _r(r"^\s*이\s*기사\s*(?:좋아요|를?\s*추천|어땠나요|어떠셨나요)"), max_len=60,
-         why="'이 기사 좋아요' / '이 기사 어땠나요?' follow the body; after it come widgets"),
+         why="'이 기사 좋아요' / '이 기사 어땠나요?' follow the body; after it come widgets", needs=("기사",)),
     Rule("tip_line", "cut", _r(r"^\s*[■▶▷◆●※]?\s*(?:제보하기|기사\s*제보|뉴스\s*제보|기자\s*정보)\s*$"), max_len=20,
-         why="a '제보하기' / '기자 정보' box follows the story: phone numbers, messenger ids, profile links"),
+         why="a '제보하기' / '기자 정보' box follows the story: phone numbers, messenger ids, profile links", needs=("제보", "기자")),
     Rule("keyword_related", "cut", _r(r"^\s*(?:키워드\s*관련\s*기사|관련\s*기사(?:\s*더\s*보기|\s*목록)?|함께\s*(?:보면\s*좋은|볼만한)\s*(?:기사|뉴스)|"
                                        r"많이\s*본\s*(?:기사|뉴스)|추천\s*(?:기사|뉴스)|주요\s*뉴스|인기\s*기사|포토\s*뉴스|최신\s*뉴스)\s*$"),
          max_len=30, why="a 'related / most read' heading starts a list of other stories"),
@@ -100,8 +113,7 @@ RULES: tuple[Rule, ...] = (
 @lru_cache(maxsize=8192)  # the same paragraph is keyed by clean-up, dedupe and the quality score
 def normalize(paragraph: str) -> str:
     """Key for comparing paragraphs: NFKC, no spaces, no punctuation."""
-    text = unicodedata.normalize("NFKC", paragraph)
-    return re.sub(r"[\W_]+", "", text).lower()
+    return _NON_WORD.sub("", unicodedata.normalize("NFKC", paragraph)).lower()
 
 
 def looks_like_sentence(paragraph: str) -> bool:
@@ -119,16 +131,6 @@ def _apply(rule: Rule, para: str) -> str | None:
     return para
 
 
-@lru_cache(maxsize=16)
-def _any_rule(rules: tuple[Rule, ...]) -> re.Pattern[str]:
-    """One pattern matching wherever any rule could: most paragraphs are tested once instead of per rule.
-
-    Exact: a rule changes a paragraph only where its pattern matches, so a paragraph that no
-    pattern matches is left as it is by every rule.
-    """
-    return re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), re.I)
-
-
 def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rule, ...] = RULES,
                      link_texts: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Apply the rules, drop repeats, menu items and the title echoed in the body; keep the lead.
@@ -137,15 +139,17 @@ def clean_paragraphs(paragraphs: list[str], *, title: str = "", rules: tuple[Rul
     is not a sentence and is exactly a link's text is a menu item that leaked in.
     """
     out: list[str] = []
-    any_rule = _any_rule(rules)
     title_key = normalize(title) if title else ""
     body_seen = False
     for raw in paragraphs:
-        para = re.sub(r"[ \t\u00a0\u3000]+", " ", raw).strip()
+        para = _SPACES.sub(" ", raw).strip()
         if not para:
             continue
         cut = False
-        for rule in (rules if any_rule.search(para) else ()):
+        low = para.lower()
+        for rule in rules:
+            if not rule.may_apply(low):
+                continue
             result = _apply(rule, para)
             if result is None:
                 # A marker before any story text is a stray widget label, not the end of the story.

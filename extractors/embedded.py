@@ -188,10 +188,10 @@ def jsonld_article(objects: Iterable[dict]) -> JsonLdArticle | None:
 
 def html_to_text(value: str) -> str:
     """Text of an HTML fragment found in JSON, with block boundaries as newlines."""
-    if "<" not in value:
-        return htmlmod.unescape(value).strip()
-    value = _BLOCK_TAG.sub("\n", value)
-    return htmlmod.unescape(_TAG.sub("", value)).strip()
+    if "<" in value:
+        value = _TAG.sub("", _BLOCK_TAG.sub("\n", value))
+    lines = (line.strip() for line in htmlmod.unescape(value).splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def _script_blobs(tree: lxml_html.HtmlElement) -> Iterator[Any]:

@@ -167,9 +167,8 @@ class Processor:
         else:
             summary.duplicates_dropped += 1
         matches = self.rules.match(article, feed=article.feed, registry=self.registry, now=now)
-        if matches:
-            self.store.matches.record(article_id, story.id, matches, now)
         for m in matches:
+            self.store.matches.record(article_id, m, now, story_id=story.id)
             summary.matches_per_rule[m.rule] = summary.matches_per_rule.get(m.rule, 0) + 1
             log.info("matched %s", article.url, extra={"rule": m.rule, "url": article.url, "stage": "rules"})
         if matches and (story.is_new or _realert(self.rules, matches)):
@@ -197,7 +196,7 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
     worker = worker or worker_id()
     processor = Processor.open(settings, store, now, summary)
     outlets = _outlet_names(settings)
-    done = 0
+    done, total = 0, store.entries.count_by_status().get("pending", 0)
     while True:
         claimed = store.entries.claim_pending(worker, batch_size, now)
         if not claimed:
@@ -210,7 +209,7 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
             _finish_entry(processor, page, results.get(page.entry_id), outlets, now, summary)
             done += 1
             if progress:
-                progress("articles", done, done + len(claimed) - 1)
+                progress("articles", done, max(total, done))
 
 
 def _inline_map(fn, items):

@@ -26,6 +26,13 @@ class Route:
 Handler = Union[Route, Callable[["_Handler"], Route]]
 
 
+def _without_tracking(path: str) -> str:
+    """Like a real site, ignore utm_* parameters that feeds append to links."""
+    base, _, query = path.partition("?")
+    kept = [p for p in query.split("&") if p and not p.startswith("utm_")]
+    return base + ("?" + "&".join(kept) if kept else "")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: "LocalHTTPServer"
     protocol_version = "HTTP/1.1"
@@ -38,7 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
         body_in = self.rfile.read(length) if length else b""
         path = self.path
         self.server.requests.append((self.command, path, dict(self.headers), body_in))
-        route = self.server.routes.get(path) or self.server.routes.get(path.split("?", 1)[0])
+        route = self.server.routes.get(path) or self.server.routes.get(_without_tracking(path)) \
+            or self.server.routes.get(path.split("?", 1)[0])
         if route is None:
             route = Route(b"not found", status=404, content_type="text/plain")
         if callable(route):

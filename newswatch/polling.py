@@ -131,10 +131,10 @@ async def _poll_one(settings: Settings, store, fetcher: Fetcher, feed: FeedConfi
                             base_url=fetched.url)
     except ExtractorError as exc:
         return _failed(settings, store, feed, now, exc.kind, exc.message, exc.transient, exc.retry_after, rng)
-    new = store.entries.record_new(parsed.entries, now)
-    before, after = store.feeds.record_success(
-        feed.name, now, etag=fetched.headers.get("etag"), last_modified=fetched.headers.get("last-modified"),
-        encoding=parsed.encoding, new_entries=len(new), before=state if same_url else None)
+    new, before, after = store.feeds.record_poll(
+        feed.name, now, parsed.entries, etag=fetched.headers.get("etag"),
+        last_modified=fetched.headers.get("last-modified"), encoding=parsed.encoding,
+        before=state if same_url else None)
     _health_notices(settings, store, feed, before, after, now)
     for w in parsed.warnings:
         log.info("feed warning: %s", w, extra={"feed": feed.name, "url": feed.url, "stage": "poll"})

@@ -127,7 +127,8 @@ def word_match(text: str, start: int, end: int, first_kind: str, last_kind: str)
     return right_end(text, end, last_kind)
 
 
-_SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]]*\s+|\n+")
+# Sentence ends, line breaks, and list bullets (▲ items in Korean news are separate statements).
+_SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]]*\s+|\n+|[▲■◆●•△□◇○▶▷]")
 
 
 class Sentences:

@@ -82,3 +82,12 @@ def prune_state(url: str, older_than: timedelta, now: datetime, *, dry_run: bool
         return prune(store, older_than, now, dry_run=dry_run)
     finally:
         store.close()
+
+
+def recent_runs(url: str, limit: int = 20):
+    """The newest runs (state.runs.RunRecord), newest first; the schema must be current."""
+    store = Store.open(url, upgrade=False)
+    try:
+        return store.runs.recent(limit)
+    finally:
+        store.close()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from state import schema
-from state.entries import db_errors
+from state.entries import EntryRepo, db_errors
 
 T = schema.feeds
 MAX_INTERVAL_SAMPLES = 20  # the mean interval follows the feed's recent habits, not its whole history
@@ -111,26 +111,47 @@ class FeedRepo:
         the row is read here.
         """
         with db_errors(), self.store.engine.begin() as conn:
-            if before is None:
-                before = _state(conn.execute(select(T).where(T.c.name == name)).one())
-            values: dict = dict(last_attempt_at=now, last_success_at=now, consecutive_failures=0,
-                                next_check_at=None, failing_since=None, alerted_failing=False)
-            if not not_modified:
-                # A 200 without validators must clear the old ones, or the next GET would send stale ones.
-                values.update(etag=etag, last_modified=last_modified)
-                if encoding:
-                    values["encoding"] = encoding
-            elif etag or last_modified:
-                values.update(etag=etag or before.etag, last_modified=last_modified or before.last_modified)
-            if new_entries:
-                values.update(last_entry_at=now, alerted_silent=False)
-                if before.last_entry_at is not None:
-                    gap = (now - before.last_entry_at).total_seconds()
-                    n = min(before.interval_samples, MAX_INTERVAL_SAMPLES - 1)
-                    mean = before.mean_interval_seconds or 0.0
-                    values.update(mean_interval_seconds=(mean * n + gap) / (n + 1),
-                                  interval_samples=before.interval_samples + 1)
-            conn.execute(update(T).where(T.c.name == name).values(**values))
+            return self.record_success_in(conn, name, now, etag=etag, last_modified=last_modified,
+                                          encoding=encoding, new_entries=new_entries, not_modified=not_modified,
+                                          before=before)
+
+    def record_poll(self, name: str, now: datetime, entries: Sequence, *, etag: str | None, last_modified: str | None,
+                    encoding: str | None, before: FeedState | None = None
+                    ) -> tuple[list, FeedState, FeedState]:
+        """A 200 with a parsed feed: new entries and feed health in one transaction.
+
+        Returns (new entries as (id, Entry), state before, state after).
+        """
+        with db_errors(), self.store.engine.begin() as conn:
+            new = EntryRepo(self.store).record_new_in(conn, entries, now) if entries else []
+            before, after = self.record_success_in(conn, name, now, etag=etag, last_modified=last_modified,
+                                                   encoding=encoding, new_entries=len(new), before=before)
+        return new, before, after
+
+    def record_success_in(self, conn, name: str, now: datetime, *, etag: str | None, last_modified: str | None,
+                          encoding: str | None, new_entries: int, not_modified: bool = False,
+                          before: FeedState | None = None) -> tuple[FeedState, FeedState]:
+        """`record_success` inside the caller's transaction."""
+        if before is None:
+            before = _state(conn.execute(select(T).where(T.c.name == name)).one())
+        values: dict = dict(last_attempt_at=now, last_success_at=now, consecutive_failures=0,
+                            next_check_at=None, failing_since=None, alerted_failing=False)
+        if not not_modified:
+            # A 200 without validators must clear the old ones, or the next GET would send stale ones.
+            values.update(etag=etag, last_modified=last_modified)
+            if encoding:
+                values["encoding"] = encoding
+        elif etag or last_modified:
+            values.update(etag=etag or before.etag, last_modified=last_modified or before.last_modified)
+        if new_entries:
+            values.update(last_entry_at=now, alerted_silent=False)
+            if before.last_entry_at is not None:
+                gap = (now - before.last_entry_at).total_seconds()
+                n = min(before.interval_samples, MAX_INTERVAL_SAMPLES - 1)
+                mean = before.mean_interval_seconds or 0.0
+                values.update(mean_interval_seconds=(mean * n + gap) / (n + 1),
+                              interval_samples=before.interval_samples + 1)
+        conn.execute(update(T).where(T.c.name == name).values(**values))
         return before, replace(before, **values)
 
     def touch(self, names: Sequence[str], now: datetime) -> None:

@@ -89,8 +89,10 @@ class PostgresServer:
     def __init__(self, bindir: Path):
         self.bindir = bindir
         self.user = _server_user()
-        # Not under pytest's tmp_path: that folder is private to root and the server user could not enter it.
-        self.root = Path(tempfile.mkdtemp(prefix="newswatch-pg-"))
+        # Not under pytest's tmp_path: that folder is private to root and the server user could not enter it;
+        # /tmp is, and keeps the socket path under its length limit.
+        base = "/tmp" if self.user is not None and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="newswatch-pg-", dir=base))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
@@ -112,7 +114,7 @@ class PostgresServer:
         for _attempt in range(5):
             self.port = _free_port()
             options = (
-                f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+                f"-p {self.port} -c listen_addresses=127.0.0.1 -k '{self.root}' -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=16MB -c max_connections=100"
             )
             proc = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start",
@@ -210,12 +212,13 @@ if os.path.isdir(root):
 """
 
 _shared: PostgresServer | None = None
+_start_failure = ""
 _shared_lock = threading.Lock()
 
 
 def shared_server() -> PostgresServer:
     """One server per test process, however many fixture definitions ask for it."""
-    global _shared
+    global _shared, _start_failure
     with _shared_lock:
         if _shared is None:
             bindir = find_bindir()
@@ -225,9 +228,16 @@ def shared_server() -> PostgresServer:
                 import psycopg  # noqa: F401
             except ImportError:
                 pytest.skip("psycopg not installed: pip install 'newswatch[postgres]'")
+            if _start_failure:  # installed but broken: fail every test fast, once is enough to start it
+                raise RuntimeError(_start_failure)
             server = PostgresServer(bindir)
             atexit.register(server.stop)  # also when the session dies before its teardown
-            _shared = server.start()
+            try:
+                _shared = server.start()
+            except Exception as exc:
+                server.stop()
+                _start_failure = f"the test PostgreSQL server did not start: {exc}"
+                raise RuntimeError(_start_failure) from None
         return _shared
 
 

@@ -80,7 +80,7 @@ def preview(
 ) -> None:
     """Render the next digest of each destination from the pending items, without sending or changing state."""
     from digests.deliver import load_items
-    from digests.queue import outbox_of
+    
 
     if fmt is not None and fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -90,7 +90,7 @@ def preview(
     now = datetime.now(timezone.utc)
     try:
         for name in names:
-            rows = outbox_of(store).pending(name)
+            rows = store.outbox.pending(name)
             items = [item for _, item in load_items(store, [r for r in rows if r.story_id != 0]).values()]
             dest = next((d for d in settings.destinations if d.name == name), None)
             chosen = fmt or _default_format(settings, name)
@@ -109,12 +109,12 @@ def status(
     config: Optional[Path] = CONFIG_OPTION,
 ) -> None:
     """Pending, retrying, sending, sent and failed items per destination, and the admin notices."""
-    from digests.queue import outbox_of
+    
 
     settings = load_settings_or_exit(config)
     store = _open(settings)
     try:
-        repo = outbox_of(store)
+        repo = store.outbox
         counts = repo.status_counts()
         names = _destination_names(settings, None)
         for name in names:

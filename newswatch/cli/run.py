@@ -47,14 +47,18 @@ class _ProgressHandler(logging.Handler):
 
 
 @contextmanager
-def _live_progress(show: bool, digests: list[str]) -> Iterator[None]:
+def _live_progress(show: bool, digests: list[str], verbose: bool = False) -> Iterator[None]:
+    if verbose:  # Prefect's console handler shows every newswatch record as it happens
+        yield
+        return
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         console=err_console, transient=True) if show else None
     handler = _ProgressHandler(progress, digests)
-    targets = [logging.getLogger("newswatch.progress"), logging.getLogger("newswatch.digest")]
-    for lg in targets:
-        lg.addHandler(handler)
-        lg.setLevel(logging.INFO)
+    root = logging.getLogger("newswatch")
+    # the summary names every failure once; the per-record log lines would repeat them
+    saved = root.propagate, root.level
+    root.propagate, root.level = False, logging.INFO
+    root.addHandler(handler)
     try:
         if progress:
             with progress:
@@ -62,8 +66,8 @@ def _live_progress(show: bool, digests: list[str]) -> Iterator[None]:
         else:
             yield
     finally:
-        for lg in targets:
-            lg.removeHandler(handler)
+        root.removeHandler(handler)
+        root.propagate, root.level = saved
 
 
 def _quiet_prefect(verbose: bool) -> None:
@@ -96,7 +100,7 @@ def run_flow(config_path: Path | None, *, deliver: bool = True, verbose: bool = 
     from flows.cycle import cycle_flow
 
     digests: list[str] = []
-    with _live_progress(show_progress, digests):
+    with _live_progress(show_progress, digests, verbose):
         summary = cycle_flow(config_path=str(config_path) if config_path else None, deliver=deliver)
     return summary, digests
 

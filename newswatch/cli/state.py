@@ -74,11 +74,11 @@ def status(
 def prune(
     config: Path | None = CONFIG_OPTION,
     older_than: str | None = typer.Option(
-        None, "--older-than", help="age to keep, e.g. 90d, 12h, 2w, 1w2d (default: state.retention_days from the config)"
+        None, "--older-than", help="remove what is older than this, e.g. 90d, 12h, 2w, 1w2d (default: state.retention_days)"
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="count what would be removed, remove nothing"),
 ) -> None:
-    """Delete stories, articles, entries, sent digest items, sent notices and runs older than the cutoff."""
+    """Delete quiet stories, old articles, entries, sent items, sent notices and runs; pending work is kept."""
     from state.admin import prune_state
     from state.prune import parse_duration
 
@@ -104,6 +104,32 @@ def prune(
     for name, n in counts.items():
         if n:
             console.print(f"  {name:<15} {n:>10,}", markup=False)
+
+
+@state_app.command("runs")
+def runs(
+    config: Path | None = CONFIG_OPTION,
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="how many of the newest runs"),
+    as_json: bool = typer.Option(False, "--json", help="print the runs with their full summaries as JSON"),
+) -> None:
+    """The newest poll and delivery runs: when, how long, and what they did."""
+    from state.admin import recent_runs
+
+    settings = load_settings_or_exit(config)
+    try:
+        records = recent_runs(_state_url(settings), limit)
+    except NewswatchError as exc:
+        fail(_one_line(exc))
+    if as_json:
+        print_json(records)
+        return
+    if not records:
+        console.print("no runs recorded yet", markup=False)
+    for r in records:
+        started = r.started_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "unfinished"
+        counts = ", ".join(f"{k}={v}" for k, v in (r.summary or {}).items() if isinstance(v, int) and v)
+        console.print(f"{r.id:>6}  {r.kind:<8} {started}  {took:>10}  {counts}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import json
 import yaml
 from typer.testing import CliRunner
 
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from newswatch.cli import app
 from state import Store
 from tests.digests.helpers import T0, article, match, settings, story
@@ -26,7 +26,7 @@ def setup(tmp_path, monkeypatch, destinations=()):
 
 
 def snapshot(store):
-    return [(r.id, r.status, r.attempts) for r in outbox_of(store).rows(range(1, 100))]
+    return [(r.id, r.status, r.attempts) for r in store.outbox.rows(range(1, 100))]
 
 
 def test_preview_text_changes_nothing(tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_preview_rejects_unknown_destination_and_format(tmp_path, monkeypatch):
 
 def test_status_counts_per_destination(tmp_path, monkeypatch):
     path, store = setup(tmp_path, monkeypatch)
-    repo = outbox_of(store)
+    repo = store.outbox
     ids = [r.id for r in repo.pending()]
     repo.mark_sent(repo.claim(ids[:1], "w", T0) and ids[:1], "b", T0)
     repo.mark_failed(ids[1:2], "Failed to send: error=500", T0, lambda n: T0 - T0)

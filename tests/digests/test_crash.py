@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from state import Store
 from tests.conftest import REPO, Route
 from tests.digests.helpers import T0, article, match, settings, story
@@ -61,7 +61,7 @@ def finish_and_check(sqlite_url, server, hook, worker="local"):
     assert set(counts) == expected  # no item lost
     store = Store.open(sqlite_url)
     try:
-        rows = outbox_of(store).rows(range(1, 100))
+        rows = store.outbox.rows(range(1, 100))
         assert {r.status for r in rows} == {"sent"} and len(rows) == N
     finally:
         store.close()

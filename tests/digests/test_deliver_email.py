@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from digests.deliver import deliver_due
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from tests.digests.helpers import T0, article, match, settings, story
 
 
@@ -36,7 +36,7 @@ def test_mime_parsed_back(store, tmp_path, monkeypatch, smtp):
         assert f"https://news0.example.kr/a/{100 + i}" in text  # links survive in the text part
     assert "광주시, 인공지능 데이터센터 2단계 착공" in html and "광주시, 인공지능 데이터센터 2단계 착공" in text
     assert "왜 알림이 왔나" in text and "신규 기관" in text and "광주AI융합센터" in text
-    assert outbox_of(store).pending() == []
+    assert store.outbox.pending() == []
 
 
 def test_max_items_splits_into_several_mails_in_order(store, tmp_path, monkeypatch, smtp):
@@ -61,7 +61,7 @@ def test_smtp_down_two_cycles_then_up_every_item_once(store, tmp_path, monkeypat
         assert report.sent == () and report.failures and report.pending == 7
         assert "Connection error" in report.failures[0][1] and smtp.url() not in report.failures[0][1]
         now += timedelta(hours=1)  # past the backoff (5 min, then 10 min)
-    rows = outbox_of(store).pending()
+    rows = store.outbox.pending()
     assert {r.attempts for r in rows} == {2, 0}  # the first message's items failed twice; the rest were never tried
     smtp.up()
     report = deliver_due(store, s, now)
@@ -106,7 +106,7 @@ def test_admin_told_after_n_failures(store, tmp_path, monkeypatch, smtp):
 def test_feed_notices_go_to_admin(store, tmp_path, monkeypatch, smtp):
     monkeypatch.setenv("NW_TEST_ADMIN", smtp.url("admin@example.kr"))
     s = settings(tmp_path, [{"name": "ops", "url": "${NW_TEST_ADMIN}"}], admin="ops")
-    repo = outbox_of(store)
+    repo = store.outbox
     assert repo.add_notice("feed-failing:빛고을일보:3", "빛고을일보 피드 실패", "5회 연속 실패", T0)
     assert not repo.add_notice("feed-failing:빛고을일보:3", "빛고을일보 피드 실패", "5회 연속 실패", T0)
     deliver_due(store, s, T0)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from digests.deliver import deliver_due
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from tests.conftest import Route
 from tests.digests.helpers import T0, article, match, settings, story
 
@@ -43,7 +43,7 @@ def test_urgent_goes_at_once_even_in_quiet_hours(store, tmp_path, monkeypatch, h
     queue_items(store, s, story(1), article(1), [match()], kst(21, 23))
     report = deliver_due(store, s, kst(21, 23, 1))
     assert report.sent[0].items == 1 and "긴급" in posts(http_server)[0]["title"]
-    assert len(outbox_of(store).pending()) == 1
+    assert len(store.outbox.pending()) == 1
 
 
 def test_send_empty_once_per_slot(store, tmp_path, monkeypatch, http_server):
@@ -53,7 +53,7 @@ def test_send_empty_once_per_slot(store, tmp_path, monkeypatch, http_server):
     deliver_due(store, s, kst(22, 8, 31))
     titles = [p["title"] for p in posts(http_server)]
     assert titles == ["[newswatch] 새 소식 없음", "[newswatch] 새 소식 없음"]
-    assert outbox_of(store).status_counts() == {}  # the markers are not items
+    assert store.outbox.status_counts() == {}  # the markers are not items
 
 
 def test_no_empty_message_by_default(store, tmp_path, monkeypatch, http_server):
@@ -65,7 +65,7 @@ def test_first_run_without_destinations_writes_files_and_echoes(store, tmp_path)
     s = settings(tmp_path)
     for i in range(2):
         queue_items(store, s, story(i), article(i), [match()], T0)
-    outbox_of(store).add_notice("feed-failing:x:1", "빛고을일보 피드 실패", "3회 연속 실패", T0)
+    store.outbox.add_notice("feed-failing:x:1", "빛고을일보 피드 실패", "3회 연속 실패", T0)
     echoed = []
     report = deliver_due(store, s, T0, echo=echoed.append)
     assert report.sent[0].destination == "local" and report.sent[0].items == 2
@@ -80,7 +80,7 @@ def test_two_workers_never_claim_the_same_item(store, tmp_path):
     s = settings(tmp_path, [{"name": "hook", "url": "json://127.0.0.1:1/x"}])
     for i in range(5):
         queue_items(store, s, story(i), article(i), [match()], T0)
-    repo = outbox_of(store)
+    repo = store.outbox
     ids = [r.id for r in repo.pending()]
     a = repo.claim(ids, "worker-a", T0)
     b = repo.claim(ids, "worker-b", T0)

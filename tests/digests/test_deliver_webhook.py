@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from digests.deliver import deliver_due
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from digests.render_slack import check_payload
 from tests.conftest import Route
 from tests.digests.helpers import T0, article, match, settings, story
@@ -53,7 +53,7 @@ def test_json_500_then_200(store, tmp_path, monkeypatch, http_server):
     assert len(bodies) == 2 and bodies[0]["title"] == bodies[1]["title"] == "[newswatch] 광주 AI 3건"  # the retry sends the same digest
     for i in range(3):
         assert bodies[1]["message"].count(f"https://news0.example.kr/a/{100 + i}") == 1
-    assert outbox_of(store).pending() == []
+    assert store.outbox.pending() == []
 
 
 @pytest.mark.parametrize("status", [404, 400, 302])
@@ -64,7 +64,7 @@ def test_non_2xx_answer_is_a_failure(store, tmp_path, monkeypatch, http_server, 
     queue(store, s, 1)
     report = deliver_due(store, s, T0)
     assert report.sent == () and str(status) in report.failures[0][1]
-    [row] = outbox_of(store).pending()
+    [row] = store.outbox.pending()
     assert row.attempts == 1 and row.last_error
 
 
@@ -84,7 +84,7 @@ def test_missing_env_var_is_a_clear_failure(store, tmp_path, monkeypatch):
     queue(store, s, 1)
     report = deliver_due(store, s, T0)
     assert report.failures == (("hook", "destinations.hook.url: environment variable NW_TEST_UNSET is not set"),)
-    assert len(outbox_of(store).pending()) == 1
+    assert len(store.outbox.pending()) == 1
 
 
 @pytest.fixture
@@ -143,6 +143,23 @@ def test_failure_messages_never_hold_the_slack_tokens(store, tmp_path, monkeypat
     queue(store, s, 1)
     caplog.set_level("DEBUG")
     report = deliver_due(store, s, T0)
-    everything = repr(report) + caplog.text + repr(outbox_of(store).pending())
+    everything = repr(report) + caplog.text + repr(store.outbox.pending())
     for token in SLACK_TOKENS.split("/"):
         assert token not in everything
+
+
+def test_failure_on_a_piece_of_a_long_story_counts_for_that_story(store, tmp_path, monkeypatch, slack_here):
+    from newswatch.models import Outlet, Story
+
+    slack_here.routes["/services/" + SLACK_TOKENS] = answers(500)
+    s = json_settings(tmp_path, monkeypatch, "slack://" + SLACK_TOKENS)
+    outlets = tuple(Outlet(f"아주긴이름의지역신문사{k:03d}", f"https://o{k}.example.kr/") for k in range(300))
+    big = Story(id=100, representative_url="https://news0.example.kr/a/100", title="t", outlets=outlets)
+    queue_items(store, s, big, article(0), [match()], T0)
+    assert deliver_due(store, s, T0).failures
+    [row] = store.outbox.pending()
+    assert row.attempts == 1 and row.next_attempt_at == T0 + timedelta(minutes=5)
+    report = deliver_due(store, s, T0 + timedelta(minutes=5))
+    assert report.failures == () and report.sent[0].items == 1
+    text = "".join(p["attachments"][0]["blocks"][1]["text"]["text"] for p in posted(slack_here, "/services/")[1:])
+    assert all(o.name in text for o in outlets)  # nothing cut off

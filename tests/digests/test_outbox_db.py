@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 from digests.deliver import deliver_due
-from digests.queue import outbox_of, queue_items
+from digests.queue import queue_items
 from tests.conftest import Route
 from tests.digests.helpers import T0, article, match, settings, story
 
@@ -15,7 +15,7 @@ def test_outbox_life_cycle(state_store, tmp_path):
     for i in range(4):
         assert queue_items(state_store, s, story(i), article(i), [match()], T0) == 2
     assert queue_items(state_store, s, story(0), article(0), [match()], T0) == 0
-    repo = outbox_of(state_store)
+    repo = state_store.outbox
     a_ids = [r.id for r in repo.candidates("a", T0)]
     claimed = repo.claim(a_ids, "w1", T0)
     assert [r.id for r in claimed] == a_ids and repo.claim(a_ids, "w2", T0) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from digests.deliver import load_items
-from digests.queue import LOCAL, outbox_of, queue_items
+from digests.queue import LOCAL, queue_items
 from newswatch.models import Outlet
 from tests.digests.helpers import T0, article, match, settings, story
 
@@ -16,7 +16,7 @@ DESTS = [
 
 
 def rows(store):
-    return sorted((r.story_id, r.destination, r.rule) for r in outbox_of(store).pending())
+    return sorted((r.story_id, r.destination, r.rule) for r in store.outbox.pending())
 
 
 def test_routes_by_destination_rules_and_match_destinations(store, tmp_path):
@@ -32,7 +32,7 @@ def test_idempotent_and_never_requeued_after_delivery(store, tmp_path):
     s = settings(tmp_path, DESTS[:1])
     assert queue_items(store, s, story(0), article(0), [match()], T0) == 1
     assert queue_items(store, s, story(0), article(0), [match()], T0 + timedelta(hours=1)) == 0
-    repo = outbox_of(store)
+    repo = store.outbox
     [row] = repo.pending()
     claimed = repo.claim([row.id], "w", T0)
     repo.mark_sent([c.id for c in claimed], "b", T0)
@@ -50,7 +50,7 @@ def test_without_destinations_items_go_to_local(store, tmp_path):
 def test_payload_holds_the_digest_item(store, tmp_path):
     s = settings(tmp_path, DESTS[:1])
     queue_items(store, s, story(2, outlets=4), article(2), [match(new_inst=True)], T0)
-    [(row_id, item)] = load_items(store, outbox_of(store).pending()).values()
+    [(row_id, item)] = load_items(store, store.outbox.pending()).values()
     assert item.title.startswith("광주AI융합센터 개소") and item.outlet == "빛고을일보"
     assert [o.name for o in item.also_in] == ["남도경제", "호남뉴스", "광주매일소식"]
     assert item.institutions[0].is_new and item.why[0].term == "광주"
@@ -72,12 +72,12 @@ class _StoreView:
     """The real store, with the dedup stage's story lookup answering from a list."""
 
     def __init__(self, store, outlets):
-        self.outbox, self.stories = outbox_of(store), _Stories(outlets)
+        self.outbox, self.stories = store.outbox, _Stories(outlets)
 
 
 def test_outlets_are_read_again_at_send_time(store, tmp_path):
     s = settings(tmp_path, DESTS[:1])
     queue_items(store, s, story(0, outlets=2), article(0), [match()], T0)
     grown = story(0, outlets=5).outlets + (Outlet("남도경제", "https://dup.example.kr/"),)
-    [(_, item)] = load_items(_StoreView(store, grown), outbox_of(store).pending()).values()
+    [(_, item)] = load_items(_StoreView(store, grown), store.outbox.pending()).values()
     assert [o.name for o in item.also_in] == ["남도경제", "호남뉴스", "광주매일소식", "전남타임스"]

@@ -231,3 +231,11 @@ def test_empty_page_is_no_article():
     with pytest.raises(ExtractionError) as err:
         extract_article(b"   ", url=URL)
     assert err.value.kind == "no_article"
+
+
+def test_meta_itemprop_article_body():
+    extra = f'<meta itemprop="articleBody" content="{"&lt;br&gt;".join(P.BODY)}">'
+    html = (f'<html lang="ko"><head><meta charset="utf-8"><title>{P.TITLE}</title>{extra}</head>'
+            f'<body>{P.nav()}<div id="app"></div>{P.footer()}</body></html>')
+    art = extract_article(html, url=URL)
+    assert art.extractor == "microdata" and body_lines(art) == P.BODY

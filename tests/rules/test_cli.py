@@ -5,6 +5,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from newswatch.cli import app
@@ -40,6 +41,14 @@ HTML = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No ./newswatch.yaml or $NEWSWATCH_CONFIG from the developer's checkout leaks into these tests."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSWATCH_CONFIG", raising=False)
+    monkeypatch.setenv("NEWSWATCH_HOME", str(tmp_path / "home"))
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
@@ -50,8 +59,8 @@ def config(tmp_path: Path, extra: str = "") -> Path:
     return write(tmp_path, "newswatch.yaml", f"data_dir: {tmp_path / 'data'}\nrules: [rules]\n{extra}")
 
 
-def test_check_reports_file_line_column_and_exits_non_zero(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # no ./newswatch.yaml: destinations are unknown, so not checked
+def test_check_reports_file_line_column_and_exits_non_zero(tmp_path):
+    # no ./newswatch.yaml: destinations are unknown, so not checked
     (tmp_path / "rules").mkdir()
     write(tmp_path / "rules", "good.yaml", "id: good\nany: [광주]\ndestinations: [team]\n")
     bad = write(tmp_path / "rules", "bad.yaml", "id: bad\nany: [광주]\nnear: {within: -3}\n")

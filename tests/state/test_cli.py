@@ -156,3 +156,25 @@ def test_prune_refuses_a_bad_duration(tmp_path, bad):
     result = runner.invoke(app, ["state", "prune", "-c", _config(tmp_path), "--older-than", bad])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --older-than:")
+
+
+def test_runs_lists_the_newest_runs(state_url, tmp_path):
+    cfg = _config(tmp_path, state_url)
+    empty = runner.invoke(app, ["state", "runs", "-c", cfg])
+    assert empty.exit_code == 2 and "run `newswatch state upgrade`" in empty.stderr
+    store = Store.open(state_url)
+    t0 = datetime(2026, 4, 1, 0, 0, tzinfo=timezone.utc)
+    first = store.runs.start("poll", t0)
+    store.runs.finish(first, t0 + timedelta(seconds=12.5), {"new_entries": 7, "digests_sent": 0})
+    store.runs.start("deliver", t0 + timedelta(minutes=5))
+    store.close()
+    result = runner.invoke(app, ["state", "runs", "-c", cfg])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert "deliver" in lines[0] and "unfinished" in lines[0]
+    # shown in the configured zone (Asia/Seoul by default): 00:00 UTC is 09:00 KST
+    assert "poll" in lines[1] and "2026-04-01 09:00:00 KST" in lines[1] and "12.5s" in lines[1]
+    assert "new_entries=7" in lines[1] and "digests_sent" not in lines[1]
+    data = json.loads(runner.invoke(app, ["state", "runs", "-c", cfg, "--json", "-n", "1"]).stdout)
+    assert [r["kind"] for r in data] == ["deliver"]

@@ -43,8 +43,8 @@ class World:
         with self.store.engine.begin() as conn:
             conn.execute(schema.articles.update().where(schema.articles.c.id == article_id).values(story_id=story_id))
         self.add(schema.story_members, article_id=article_id, story_id=story_id, joined_at=when)
-        self.add(schema.signatures, article_id=article_id, story_id=story_id, minhash=b"\x00" * 16, lead_minhash=b"\x00" * 16, text_len=500,
-                 created_at=when)
+        self.add(schema.signatures, article_id=article_id, story_id=story_id, minhash=b"\x00" * 16,
+                 lead_minhash=b"\x00" * 16, text_len=500, created_at=when)
 
     def match(self, article_id: int, story_id: int | None, rule: str, when: datetime) -> int:
         return self.add(schema.matches, article_id=article_id, story_id=story_id, rule=rule, created_at=when)
