@@ -135,7 +135,7 @@ class Timers:
                 self.parse += time.perf_counter() - t
         polling.parse_feed = parse
         for repo in (store.feeds, store.entries):
-            for name in ("record_new", "record_poll", "record_success", "record_failure", "upsert", "states", "get",
+            for name in ("record_new", "record_poll", "record_polls", "record_success", "record_failure", "upsert", "states", "get",
                          "add_notice", "set_flags", "touch"):
                 if hasattr(repo, name):
                     setattr(repo, name, self._wrap(getattr(repo, name)))
@@ -157,7 +157,9 @@ async def bare_poll(feed_urls: list[str], *, etag: str | None, parse: bool, conc
 
     sem = asyncio.Semaphore(concurrency)
     entries = 0
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as client:
+    # the same pool shape as the Fetcher, so the comparison is about the work, not connection churn
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits) as client:
         async def one(url: str) -> None:
             nonlocal entries
             async with sem:

@@ -1,8 +1,8 @@
 """The in-memory decision core shared by `DedupIndex` (persisted) and `cluster_articles` (pure).
 
 It holds, for every article inside the window, its exact keys (URL, GUID, text
-hash), its MinHash in banded LSH tables (dedup.lsh) over body and opening shingles, one over
-title bigrams (candidates for short items) and, when it is cheap to keep, its
+hash), its MinHash bands in an LSH table (dedup.lsh) over body and opening shingles, its
+title under a few keys (candidates for short items) and, when it is cheap to keep, its
 shingle set for the exact verification. Nothing here touches a database: the
 persisted index passes a `loader` that fetches shingle sets it dropped.
 """
@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
-from dedup.text import body_of, containment, normalise, normalise_title, novelty, shingle_run, shingles, text_hash
+from dedup.text import body_of, containment, hash_normalised, normalise, normalise_title, novelty, shingle_run, shingles, unique
 from newswatch.config import DedupSettings
 from newswatch.models import Article
 
@@ -32,9 +32,12 @@ MIN_HASH_CHARS = 20
 # body LSH may miss it) but keeps the opening: a second LSH over the first LEAD_CHARS
 # normalised characters finds those candidates; containment still decides.
 LEAD_CHARS = 250
-TITLE_SHINGLE = 2
-TITLE_PERM = 32
-TITLE_LSH_THRESHOLD = 0.3
+# Titles within rapidfuzz ratio 90 of each other differ in a few characters, so they
+# share their opening or their ending: each title is indexed under its whole
+# normalised form and its first and last TITLE_KEY_CHARS characters, and a query
+# looks at the newest TITLE_BUCKET titles under each key.
+TITLE_KEY_CHARS = 12
+TITLE_BUCKET = 32
 # A short item joins on its title alone only if, when both bodies are long enough to
 # compare, they overlap at least this much (unrelated bodies overlap < 0.12 in the labelled set).
 TITLE_MIN_CONTAINMENT = 0.3
@@ -54,12 +57,9 @@ class Features:
     shingles: np.ndarray
     hashvalues: np.ndarray
     lead_hashvalues: np.ndarray
-    title_hashvalues: np.ndarray
     published: datetime | None
-    # LSH band hashes of the three signatures (process-local; computed once for query and insert)
+    # LSH band hashes of both signatures (process-local; computed once for query and insert)
     bands: list[int]
-    lead_bands: list[int]
-    title_bands: list[int]
 
 
 @dataclass(slots=True)
@@ -84,18 +84,11 @@ class Decision:
     novelty: float = 0.0  # share of this article's shingles the matched one lacks
 
 
-def title_shingles(title: str) -> np.ndarray:
-    """Character bigrams of a normalised title, hashed with Python's hash.
-
-    Title signatures are never stored (a reload recomputes them from the title), so the
-    per-process salt of hash() is harmless, and for a short string this is several
-    times cheaper than the numpy path.
-    """
+def title_keys(title: str) -> set[str]:
     t = normalise(title)
-    if len(t) < TITLE_SHINGLE:
-        return np.array([hash(t) & 0xFFFFFFFF], dtype=np.uint32) if t else np.empty(0, dtype=np.uint32)
-    grams = {hash(t[i : i + TITLE_SHINGLE]) & 0xFFFFFFFF for i in range(len(t) - TITLE_SHINGLE + 1)}
-    return np.fromiter(grams, dtype=np.uint32, count=len(grams))
+    if not t:
+        return set()
+    return {"=" + t, "<" + t[:TITLE_KEY_CHARS], ">" + t[-TITLE_KEY_CHARS:]}
 
 
 @lru_cache(maxsize=8)
@@ -107,10 +100,11 @@ class Engine:
     def __init__(self, settings: DedupSettings, loader: ShingleLoader | None = None, cache_size: int = 4096):
         self.settings = settings
         self.signer = signer(settings.num_perm)
-        self.title_signer = signer(TITLE_PERM)
+        # body and opening bands share one table: a hit on either makes a candidate
         self.lsh = BandIndex(settings.threshold, settings.num_perm)
-        self.lead_lsh = BandIndex(settings.threshold, settings.num_perm)
-        self.title_lsh = BandIndex(TITLE_LSH_THRESHOLD, TITLE_PERM)
+        self.by_title: dict[str, list[int]] = {}
+        # story -> (key, body length) of its most complete member inside the window
+        self.rep: dict[int, tuple[int, int]] = {}
         self.entries: dict[int, Entry] = {}
         self.by_url: dict[str, int] = {}
         self.by_guid: dict[str, int] = {}
@@ -122,30 +116,29 @@ class Engine:
 
     # -- features -------------------------------------------------------
     def features(self, article: Article) -> Features:
-        norm = normalise(body_of(article))
+        body = body_of(article)
+        norm = normalise(body)
+        # articles.text_hash is of the text alone; when the body is that text, do not normalise twice
+        text_norm = norm if body == article.text else normalise(article.text or "")
         k = self.settings.shingle_size
         run = shingle_run(norm, k)
-        sh = np.unique(run)
+        sh = unique(run)
         hashvalues = self.signer.hashvalues(sh)
         # the shingles of the first LEAD_CHARS characters (repeats do not change a MinHash)
         lead_hashvalues = self.signer.hashvalues(run[: max(1, LEAD_CHARS - k + 1)])
         title = normalise_title(article.title)
-        title_hashvalues = self.title_signer.hashvalues(title_shingles(title))
         return Features(
             url=article.url,
             guid=article.guid or None,
             # of the text alone, as the pipeline stores it in articles.text_hash (so a reload agrees)
-            text_hash=text_hash(article.text or ""),
+            text_hash=hash_normalised(text_norm),
             title=title,
             body_len=len(norm),
             shingles=sh,
             hashvalues=hashvalues,
             lead_hashvalues=lead_hashvalues,
-            title_hashvalues=title_hashvalues,
             published=article.published,
-            bands=self.lsh.bands(hashvalues),
-            lead_bands=self.lead_lsh.bands(lead_hashvalues),
-            title_bands=self.title_lsh.bands(title_hashvalues),
+            bands=self.lsh.bands(hashvalues) + self.lsh.bands(lead_hashvalues),
         )
 
     # -- index maintenance ------------------------------------------------
@@ -161,10 +154,9 @@ class Engine:
         body_len: int,
         hashvalues: np.ndarray,
         lead_hashvalues: np.ndarray,
-        title_hashvalues: np.ndarray | None = None,
         created_at: datetime | None = None,
         shingle_set: np.ndarray | None = None,
-        bands: tuple[list[int], list[int], list[int]] | None = None,
+        bands: list[int] | None = None,
     ) -> None:
         if key in self.entries:
             return
@@ -172,20 +164,18 @@ class Engine:
         self.entries[key] = Entry(key, story_id, body_len, title, created_at, url, guid, text_hash_, keep)
         if self.loader is not None and shingle_set is not None:
             self._remember(key, shingle_set)
+        best = self.rep.get(story_id)
+        if best is None or body_len > best[1]:
+            self.rep[story_id] = (key, body_len)
         self.by_url.setdefault(url, key)
         if guid:
             self.by_guid.setdefault(guid, key)
         if body_len >= MIN_HASH_CHARS:
             self.by_hash.setdefault(text_hash_, key)
-        if bands is None:
-            if title_hashvalues is None:
-                title_hashvalues = self.title_signer.hashvalues(title_shingles(title))
-            bands = (self.lsh.bands(hashvalues), self.lead_lsh.bands(lead_hashvalues), self.title_lsh.bands(title_hashvalues))
         if body_len > 0:
-            self.lsh.insert(key, bands[0])
-            self.lead_lsh.insert(key, bands[1])
-        if title:
-            self.title_lsh.insert(key, bands[2])
+            self.lsh.insert(key, bands if bands is not None else self.lsh.bands(hashvalues) + self.lsh.bands(lead_hashvalues))
+        for tk in title_keys(title):
+            self.by_title.setdefault(tk, []).append(key)
 
     def insert_features(self, key: int, story_id: int, f: Features, created_at: datetime | None = None) -> None:
         self.insert(
@@ -198,10 +188,9 @@ class Engine:
             body_len=f.body_len,
             hashvalues=f.hashvalues,
             lead_hashvalues=f.lead_hashvalues,
-            title_hashvalues=f.title_hashvalues,
             created_at=created_at,
             shingle_set=f.shingles,
-            bands=(f.bands, f.lead_bands, f.title_bands),
+            bands=f.bands,
         )
 
     def remove(self, key: int) -> None:
@@ -213,10 +202,15 @@ class Engine:
                 del table[value]
         if entry.body_len > 0:
             self.lsh.remove(key)
-            self.lead_lsh.remove(key)
-        if entry.title:
-            self.title_lsh.remove(key)
+        for tk in title_keys(entry.title):
+            bucket = self.by_title.get(tk)
+            if bucket is not None:
+                bucket.remove(key)
+                if not bucket:
+                    del self.by_title[tk]
         self._cache.pop(key, None)
+        if self.rep.get(entry.story_id, (None,))[0] == key:
+            del self.rep[entry.story_id]  # the next member to arrive becomes the reference
 
     def prune(self, before: datetime) -> list[int]:
         """Forget entries created before `before`; returns their keys."""
@@ -255,7 +249,7 @@ class Engine:
         s = self.settings
         keys: list[int] = []
         if f.body_len > 0:
-            keys = sorted(self.lsh.query(f.bands) | self.lead_lsh.query(f.lead_bands))
+            keys = sorted(self.lsh.query(f.bands))
         if f.shingles.size >= MIN_SHINGLES and keys:
             sets = self._shingle_sets(keys)
             for key in keys:
@@ -263,12 +257,15 @@ class Engine:
                 if other is None or other.size < MIN_SHINGLES:
                     continue
                 c = containment(f.shingles, other)
-                if c >= s.min_containment:
+                if c >= s.min_containment and self._fits_story(f, key):
                     yield Decision(self.entries[key].story_id, key, round(c, 4), "minhash", round(novelty(f.shingles, other), 4))
         if f.body_len < s.short_text_chars and f.title:
-            title_keys = self.title_lsh.query(f.title_bands)
-            scored = [(k, fuzz.ratio(f.title, self.entries[k].title)) for k in title_keys if k in self.entries]
-            scored = [(k, score) for k, score in scored if score >= s.title_similarity]
+            near: set[int] = set()
+            for tk in title_keys(f.title):
+                near.update(self.by_title.get(tk, ())[-TITLE_BUCKET:])
+            choices = {k: self.entries[k].title for k in sorted(near) if k in self.entries}
+            found = process.extract(f.title, choices, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=None)
+            scored = sorted((k, score) for _, score, k in found)
             sets = self._shingle_sets([k for k, _ in scored]) if f.shingles.size >= MIN_SHINGLES else {}
             for key, score in scored:
                 other = sets.get(key)
@@ -276,6 +273,20 @@ class Engine:
                 if other is not None and other.size >= MIN_SHINGLES and containment(f.shingles, other) < TITLE_MIN_CONTAINMENT:
                     continue
                 yield Decision(self.entries[key].story_id, key, round(score / 100.0, 4), "title")
+
+    def _fits_story(self, f: Features, key: int) -> bool:
+        """The article must also be a near duplicate of the story's most complete member.
+
+        Without this, single-link chaining merges stories: a brief that is half a
+        paragraph reused by a follow-up story matches both, and the follow-up would
+        join the first story through the brief.
+        """
+        story = self.entries[key].story_id
+        ref = self.rep.get(story, (key,))[0]
+        if ref == key:
+            return True
+        ref_set = self._shingle_sets([ref]).get(ref)
+        return ref_set is None or ref_set.size < MIN_SHINGLES or containment(f.shingles, ref_set) >= self.settings.min_containment
 
     def _shingle_sets(self, keys: list[int]) -> dict[int, np.ndarray]:
         out: dict[int, np.ndarray] = {}

@@ -54,7 +54,7 @@ class BandIndex:
                 buf[h] = [key]
             else:
                 bucket.append(key)
-        self._buffered += self.b
+        self._buffered += len(bands)
         self._live += 1
         if self._buffered >= BUFFER_ENTRIES:
             self._flush()
@@ -102,8 +102,9 @@ class BandIndex:
         self._buffer, self._buffered = {}, 0
         order = np.argsort(hashes, kind="stable")
         self._runs.append((hashes[order], keys[order]))
-        # merge while the newest run is at least half the size of the one before (logarithmic run count)
-        while len(self._runs) > 1 and self._runs[-1][0].size * 2 >= self._runs[-2][0].size:
+        # merge while the newest run is at least 1/8 of the one before: few runs to search per query
+        # (about log8 of the table size); merging sorted runs is linear (timsort finds the runs)
+        while len(self._runs) > 1 and self._runs[-1][0].size * 8 >= self._runs[-2][0].size:
             newer = self._runs.pop()
             older = self._runs.pop()
             self._runs.append(self._merge([older, newer]))

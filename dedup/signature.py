@@ -1,43 +1,64 @@
-"""MinHash signatures computed with numpy over pre-hashed shingles.
+"""MinHash signatures by one-permutation hashing, in numpy.
 
-datasketch's `MinHash.update` hashes every shingle in Python; here the
-shingles are already 32-bit hashes (dedup.text.shingles), so one vectorised
-affine permutation gives the signature. The permutations are datasketch's own
-(same seed, scheme "affine32"), so the result is a real `LeanMinHash` that
-`MinHashLSH` accepts, and a signature stored by one process is valid in another.
+Classic MinHash applies `num_perm` permutations to every shingle: with datasketch
+(`MinHash.update_batch`, one Python hash call per shingle) or as one numpy matrix
+it costs 0.1–1 ms per article, which alone misses 2,000 articles/s on real-length
+text (benchmarks/bench_dedup.py prints the comparison). One-permutation hashing
+(Li, Owen & Zhang 2012) hashes each shingle once, sends it to one of `num_perm`
+bins by its high bits and keeps the minimum per bin; empty bins borrow the value
+of the next non-empty bin, offset by the distance (densification by rotation,
+Shrivastava & Li 2014), so two sets agree on a bin with probability about their
+Jaccard similarity — what banded LSH needs. Cost: a sort of the shingle array.
+
+Every step is a fixed function of the shingle hashes (no Python `hash()`), so a
+signature stored by one process is valid in every other.
 """
 from __future__ import annotations
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 
-SEED = 1
-SCHEME = "affine32"
-_EMPTY = np.uint32(0xFFFFFFFF)
+_EMPTY = np.uint64(0xFFFFFFFF)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_S29 = np.uint64(29)
+_SPLIT_MULT = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier: spreads shingle hashes over 64 bits
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_ROTATE = np.uint64(0x9E3779B1)  # offset per bin of distance for borrowed values
 
 
 class Signer:
-    """Turns shingle hashes into MinHash signatures for one `num_perm`."""
+    """Turns shingle hashes (uint32) into signatures of `num_perm` uint32 values."""
 
     def __init__(self, num_perm: int):
         self.num_perm = num_perm
-        template = MinHash(num_perm=num_perm, seed=SEED)
-        if getattr(template, "scheme", SCHEME) != SCHEME:
-            raise RuntimeError(f"datasketch MinHash scheme {template.scheme!r} is not {SCHEME!r}")
-        a, b = template.permutations
-        self._a = np.asarray(a, dtype=np.uint32)
-        self._b = np.asarray(b, dtype=np.uint32)
+        self._bins = np.arange(num_perm, dtype=np.int64)
 
     def hashvalues(self, shingle_hashes: np.ndarray) -> np.ndarray:
+        k = self.num_perm
         if shingle_hashes.size == 0:
-            return np.full(self.num_perm, _EMPTY, dtype=np.uint32)
-        # uint32 array arithmetic wraps silently: this is the affine permutation mod 2^32
-        phv = shingle_hashes[:, None] * self._a
-        phv += self._b
-        return phv.min(axis=0)
-
-    def lean(self, hashvalues: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=SEED, hashvalues=hashvalues, scheme=SCHEME)
+            return np.full(k, _EMPTY, dtype=np.uint32)
+        v = shingle_hashes.astype(np.uint64)
+        v *= _SPLIT_MULT
+        v ^= v >> _S29
+        v *= _MIX
+        v ^= v >> _S32
+        # bin from the high 32 bits, value from the low 32: sort once, first of each bin is its minimum
+        key = ((v >> _S32) % np.uint64(k)) << _S32
+        key |= v & _LOW32
+        key.sort()
+        bins = (key >> _S32).astype(np.int64)
+        first = np.empty(bins.size, dtype=bool)
+        first[0] = True
+        np.not_equal(bins[1:], bins[:-1], out=first[1:])
+        filled = bins[first]
+        values = key[first] & _LOW32
+        if filled.size == k:
+            return values.astype(np.uint32)
+        # each empty bin takes the next filled bin (circularly), offset by how far it had to look
+        pos = np.searchsorted(filled, self._bins) % filled.size
+        dist = (filled[pos] - self._bins) % k
+        out = values[pos] + dist.astype(np.uint64) * _ROTATE
+        return (out & _LOW32).astype(np.uint32)
 
     def to_bytes(self, hashvalues: np.ndarray) -> bytes:
         return np.asarray(hashvalues, dtype="<u4").tobytes()
@@ -45,5 +66,5 @@ class Signer:
     def from_bytes(self, blob: bytes) -> np.ndarray:
         values = np.frombuffer(blob, dtype="<u4").astype(np.uint32)
         if values.size != self.num_perm:
-            raise ValueError(f"stored signature has {values.size} permutations, settings say {self.num_perm}")
+            raise ValueError(f"stored signature has {values.size} values, settings say num_perm={self.num_perm}")
         return values

@@ -25,7 +25,7 @@ _TITLE_TAGS = re.compile(r"^\s*(?:[\[【(<〈]\s*[^\]】)>〉]{1,12}\s*[\]】)>�
 _MULT = np.uint64(0x100000001B3)  # odd multiplier of the rolling hash
 _MIX1 = np.uint64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constants
 _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
-_S33 = np.uint64(33)
+_S32 = np.uint64(32)
 
 
 def normalise(text: str) -> str:
@@ -35,7 +35,11 @@ def normalise(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """SHA-256 of the normalised text: equal for copies that differ only in spacing, punctuation or width."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    return hash_normalised(normalise(text))
+
+
+def hash_normalised(norm: str) -> str:
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
 def normalise_title(title: str) -> str:
@@ -56,10 +60,14 @@ _BOILERPLATE_LINE = re.compile(
 _BYLINE_PREFIX = re.compile(r"^\s*[(\[]\s*[^()\[\]=]{1,15}=[^()\[\]]{1,20}[)\]]\s*(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=?\s*)?")
 # a line that is only a byline: "[뉴스 김민준 기자]", "김민준 기자"
 _BYLINE_LINE = re.compile(r"^\s*[\[(]?[^\n]{0,20}[가-힣]{2,4}\s*(?:기자|특파원)[\])]?\s*$")
+# one search over the whole text tells whether any line can need the per-line pass
+_ANY_BOILERPLATE = re.compile(_BOILERPLATE_LINE.pattern + r"|기자|특파원|^\s*[(\[][^()\[\]=\n]{1,15}=", re.IGNORECASE | re.MULTILINE)
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop outlet boilerplate lines and the wire byline prefix; keep every line of the story itself."""
+    if not _ANY_BOILERPLATE.search(text):
+        return text
     kept = []
     for line in text.splitlines():
         if _BOILERPLATE_LINE.search(line) and len(line) < 200:
@@ -85,7 +93,18 @@ def shingles(norm: str, k: int) -> np.ndarray:
     A text shorter than k gives one shingle (the whole text) so it is never empty
     unless the text is.
     """
-    return np.unique(shingle_run(norm, k))
+    return unique(shingle_run(norm, k))
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique's hash path is several times slower on a few hundred items)."""
+    s = np.sort(values)
+    if s.size < 2:
+        return s
+    keep = np.empty(s.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 def shingle_run(norm: str, k: int) -> np.ndarray:
@@ -102,25 +121,30 @@ def shingle_run(norm: str, k: int) -> np.ndarray:
     for j in range(1, k):
         h *= _MULT
         h += codes[j : j + count]
-    # Finalise so that the low 32 bits depend on every character.
-    h ^= h >> _S33
-    h *= _MIX1
-    h ^= h >> _S33
-    h *= _MIX2
-    h ^= h >> _S33
-    return h.astype(np.uint32)
+    # the high half depends on every character (the signer mixes again before binning)
+    return (h >> _S32).astype(np.uint32)
+
+
+def common(a: np.ndarray, b: np.ndarray) -> int:
+    """|A ∩ B| of two sorted arrays of distinct values (a binary search per element of the smaller)."""
+    if a.size > b.size:
+        a, b = b, a
+    if a.size == 0:
+        return 0
+    idx = np.searchsorted(b, a)
+    idx[idx == b.size] = 0
+    return int(np.count_nonzero(b[idx] == a))
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
     """|A ∩ B| / min(|A|, |B|): 1.0 when the smaller text is wholly inside the other."""
     if a.size == 0 or b.size == 0:
         return 0.0
-    common = np.intersect1d(a, b, assume_unique=True).size
-    return common / min(a.size, b.size)
+    return common(a, b) / min(a.size, b.size)
 
 
 def novelty(new: np.ndarray, old: np.ndarray) -> float:
     """Share of the new text's shingles that the old text lacks (an update's added material)."""
     if new.size == 0:
         return 0.0
-    return 1.0 - np.intersect1d(new, old, assume_unique=True).size / new.size
+    return 1.0 - common(new, old) / new.size

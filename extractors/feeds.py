@@ -142,9 +142,8 @@ def parse_feed(content: bytes, *, feed_name: str, content_type: str | None, defa
         what = "an HTML page" if _HTML_ROOT.match(text) else "not RSS, Atom or RDF"
         raise FeedError(f"this is {what}, not a feed", kind="not_a_feed")
     text = _strip_entity_declarations(text, warnings)
+    # No content-location: feedparser would then rewrite every URL it sees (slow); links are joined in _entry.
     headers = {"content-type": "application/xml; charset=utf-8"}
-    if base_url:
-        headers["content-location"] = base_url
     try:
         # Relative links are joined below; feedparser's own resolution re-parses every HTML body (slow).
         parsed = feedparser.parse(io.BytesIO(as_utf8_document(text)), response_headers=headers,

@@ -59,7 +59,7 @@ class DedupSettings(_Section):
         0.3, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard of body or opening); low so trimmed copies are still candidates"
     )
     min_containment: float = Field(
-        0.6, gt=0, le=1, description="verified |A∩B|/min(|A|,|B|) of shingle sets that makes a near duplicate"
+        0.7, gt=0, le=1, description="verified |A∩B|/min(|A|,|B|) of shingle sets that makes a near duplicate"
     )
     title_similarity: float = Field(90.0, gt=0, le=100, description="rapidfuzz ratio of normalised titles that joins short items")
     short_text_chars: int = Field(300, ge=0, description="below this many normalised body characters, a similar title also joins")
@@ -141,6 +141,11 @@ class InstitutionSettings(_Section):
     aliases: dict[str, list[str]] = Field(
         default_factory=dict, description="other names of an institution: {광주테크노파크: [광주TP]}; the key counts as known"
     )
+
+    @property
+    def seeds(self) -> list[str]:
+        """Every name the registry starts with: `known` plus the keys of `aliases`."""
+        return list(dict.fromkeys([*self.known, *self.aliases]))
 
 
 class Settings(_Section):

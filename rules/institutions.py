@@ -9,7 +9,6 @@ A parenthesis right after a name gives it an alias: `(GIST)`, `(이하 광주TP)
 """
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Iterable, Protocol, Sequence, runtime_checkable
 import ahocorasick
 
 from newswatch.models import InstitutionMention
-from rules.korean import PARTICLES, COPULAS, Sentences, is_hangul
+from rules.korean import COPULAS, PARTICLES, Sentences, is_hangul, tail_end
 from rules.model import FOUNDING_WORDS
 
 # Longest first so 데이터센터 wins over 센터 and 과학기술원 over 기술원.
@@ -26,7 +25,7 @@ ORG_SUFFIXES = tuple(sorted({
     "연구원", "연구소", "연구센터", "센터", "진흥원", "사업단", "재단", "공단", "공사", "위원회", "대학교", "대학",
     "대학원", "사관학교", "테크노파크", "과학기술원", "데이터센터", "협회", "학회", "조합", "연합회", "진흥회",
     "기술원", "개발원", "정보원", "평가원", "연구회", "혁신센터", "지원단", "추진단", "본부", "캠퍼스", "병원",
-    "연구단", "협의회", "재단법인", "학교", "공기업", "산업단지", "클러스터", "특구",
+    "연구단", "협의회", "재단법인", "학교", "공기업", "산업단지", "클러스터", "특구", "교육청", "교육지원청",
 }, key=len, reverse=True))
 _SUFFIX_SET = frozenset(ORG_SUFFIXES)
 COMPANY_MARKERS = ("㈜", "(주)", "（주）")
@@ -40,8 +39,10 @@ GENERIC = frozenset({
     "책임연구원", "선임연구원", "수석연구원", "연구위원", "책임연구위원", "부연구위원", "주임연구원", "객원연구원",
     "초빙연구원", "박사후연구원", "위촉연구원", "전임연구원", "각대학", "해당기관", "전문기관", "공공기관",
     "지역대학", "국립대학", "사립대학", "전문대학", "대학원", "각기관", "산하기관", "협의회", "공사", "특구",
-    "산업단지", "지원센터", "연구센터", "혁신센터", "공기업",
+    "산업단지", "지원센터", "연구센터", "혁신센터", "공기업", "교육청",
 })
+# An acronym with the full name in parentheses: KAIST(한국과학기술원).
+_ACRONYM_THEN_NAME = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z0-9&.-]{1,11})[(（]([^()（）\s]{2,30})[)）]")
 _LEADING = "‘’“”\"'«»「」『』<>《》[]▲△▶▷■□◆◇○●•·-–—:;,"
 _TRAILING = "‘’“”\"'«»「」『』<>《》[]…,.!?:;"
 _PAREN = re.compile(r"[(（]([^()（）\n]{1,40})[)）]")
@@ -134,10 +135,11 @@ def _aliases_after(text: str) -> tuple[str, dict[int, str]]:
     Blanking keeps offsets; parentheses glued to the next word, like 인공지능(AI)데이터센터, stay part of it.
     """
     aliases: dict[int, str] = {}
-    chars: list[str] | None = None
+    blanks: list[tuple[int, int]] = []
     for m in _PAREN.finditer(text):
         after = text[m.end()] if m.end() < len(text) else " "
-        if is_hangul(after) or after.isalnum():
+        # A parenthesis followed by a particle still closes the word: 광주TP(이하 광주TP)는.
+        if (is_hangul(after) and tail_end(text, m.end()) < 0) or (after.isalnum() and not is_hangul(after)):
             continue
         inner = m.group(1).strip()
         if inner in ("주",):
@@ -146,13 +148,18 @@ def _aliases_after(text: str) -> tuple[str, dict[int, str]]:
         alias = intro.group(1).strip() if intro else (inner if _ACRONYM.match(inner) else None)
         if alias and m.start() > 0 and not text[m.start() - 1].isspace():
             aliases[m.start()] = alias
-        if chars is None:
-            chars = list(text)
-        chars[m.start():m.end()] = " " * (m.end() - m.start())
-    return ("".join(chars) if chars is not None else text), aliases
+        blanks.append((m.start(), m.end()))
+    if not blanks:
+        return text, aliases
+    parts, prev = [], 0
+    for start, end in blanks:
+        parts += [text[prev:start], " " * (end - start)]
+        prev = end
+    parts.append(text[prev:])
+    return "".join(parts), aliases
 
 
-def _event_in(sentence: str, words: Sequence[str]) -> str | None:
+def event_in(sentence: str, words: Sequence[str]) -> str | None:
     for word in words:
         if word in sentence:
             return word
@@ -183,9 +190,10 @@ def _word_start(text: str, pos: int) -> int:
     return pos
 
 
-def find_institutions_at(text: str, founding_words: Sequence[str] = FOUNDING_WORDS) -> list[Found]:
+def find_institutions_at(text: str, founding_words: Sequence[str] = FOUNDING_WORDS,
+                         sentences: Sentences | None = None) -> list[Found]:
+    """find_institutions with offsets; `sentences` may be shared with the caller's split of the same text."""
     work, aliases = _aliases_after(text)
-    sentences: Sentences | None = None
     out: list[Found] = []
     # Only words holding a suffix or marker are looked at; find their bounds around each cue.
     words: dict[int, list[tuple[int, str]]] = {}
@@ -219,22 +227,45 @@ def find_institutions_at(text: str, founding_words: Sequence[str] = FOUNDING_WOR
         if sentences is None:
             sentences = Sentences(text)
         sentence = sentences.sentence_at(start)
-        event = _event_in(sentence, founding_words)
+        event = event_in(sentence, founding_words)
         end = start + len(name)
         out.append(Found(InstitutionMention(name=name, surface=name, sentence=sentence, event=event), start, end))
         alias = aliases.get(m.start() + lead + len(core))
         if alias and alias != name:
             out.append(Found(InstitutionMention(name=name, surface=alias, sentence=sentence, event=event), start, end))
+    if "(" in text or "（" in text:
+        out.extend(_acronym_first(text, founding_words, sentences))
+        out.sort(key=lambda f: f.start)
+    return out
+
+
+def _acronym_first(text: str, founding_words: Sequence[str], sentences: Sentences | None) -> list[Found]:
+    """KAIST(한국과학기술원): the name is inside the parentheses and the acronym is its alias."""
+    out = []
+    for m in _ACRONYM_THEN_NAME.finditer(text):
+        inner = m.group(2)
+        name = _name_from_suffix(inner)
+        if name != inner or _clean(name) is None:
+            continue
+        sentences = sentences or Sentences(text)
+        start = m.start(2)
+        sentence = sentences.sentence_at(start)
+        event = event_in(sentence, founding_words)
+        for surface in (name, m.group(1)):
+            out.append(Found(InstitutionMention(name=name, surface=surface, sentence=sentence, event=event),
+                             start, start + len(name)))
     return out
 
 
 @runtime_checkable
 class InstitutionRegistry(Protocol):
-    """What the matcher needs from the registry of known institution names."""
+    """What the matcher needs from the registry of known institution names.
+
+    A registry may also define `is_wrong(name) -> bool` (names a person marked as not an
+    institution); the matcher then never reports those. Both registries here do.
+    """
 
     def is_known(self, name: str) -> bool: ...
-
-    def is_wrong(self, name: str) -> bool: ...
 
     def learn(self, mentions: Iterable[InstitutionMention], article_url: str, now: datetime) -> None: ...
 
@@ -259,6 +290,10 @@ class MemoryRegistry:
 
     def is_wrong(self, name: str) -> bool:
         return self.status.get(name) == "wrong"
+
+    def lookup(self, names: Iterable[str]) -> dict[str, str]:
+        """Status of each registered name among `names`."""
+        return {n: self.status[n] for n in names if n in self.status}
 
     def resolve_alias(self, surface: str) -> str | None:
         return self.aliases.get(surface)
@@ -292,6 +327,10 @@ class StoreRegistry:
 
     def is_wrong(self, name: str) -> bool:
         return self.repo.status_of(name) == "wrong"
+
+    def lookup(self, names: Iterable[str]) -> dict[str, str]:
+        """Status of each registered name among `names`, in one query."""
+        return self.repo.statuses(names)
 
     def resolve_alias(self, surface: str) -> str | None:
         return self._aliases.get(surface)

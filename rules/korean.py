@@ -128,7 +128,10 @@ def word_match(text: str, start: int, end: int, first_kind: str, last_kind: str)
 
 
 # Sentence ends, line breaks, and list bullets (▲ items in Korean news are separate statements).
-_SENTENCE_END = re.compile(r"[.!?。][\"'”’)\]]*\s+|\n+|[▲■◆●•△□◇○▶▷]")
+# One leading character class lets the regex engine skip ahead fast; a full stop only ends a sentence
+# when whitespace follows (3.5%, A.I. do not).
+_SENTENCE_MARK = re.compile(r"[.!?。\n▲■◆●•△□◇○▶▷][\"'”’)\]]*\s*")
+_STOPS = frozenset(".!?。")
 
 
 class Sentences:
@@ -138,7 +141,12 @@ class Sentences:
 
     def __init__(self, text: str):
         self.text = text
-        self.starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+        starts = [0]
+        for m in _SENTENCE_MARK.finditer(text):
+            end = m.end()
+            if text[m.start()] not in _STOPS or text[end - 1].isspace():
+                starts.append(end)
+        self.starts = starts
 
     def index(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos) - 1

@@ -16,7 +16,7 @@ import ahocorasick
 
 from newswatch.models import Article, Evidence, InstitutionMention, Match
 from rules import korean
-from rules.institutions import Found, InstitutionRegistry, _event_in, canonical, find_institutions_at
+from rules.institutions import Found, InstitutionRegistry, event_in, canonical, find_institutions_at
 from rules.model import Rule
 
 log = logging.getLogger("newswatch.rules")
@@ -70,6 +70,9 @@ class _Article:
         self._sentences: dict[str, korean.Sentences] = {}
         self.matcher = matcher
         self.institutions: list[tuple[str, Found]] | None = None
+        # Extractors often give the first paragraph as the lead and keep it in the body: count it once.
+        lead = self.texts["lead"].strip()
+        self.lead_in_body = bool(lead) and lead in self.texts["body"]
         if matcher.automaton is not None:
             for f in FIELDS:
                 text = self.norm[f]
@@ -98,7 +101,9 @@ class _Article:
 
     def found_institutions(self) -> list[tuple[str, Found]]:
         if self.institutions is None:
-            self.institutions = [(f, found) for f in FIELDS if self.texts[f] for found in find_institutions_at(self.texts[f])]
+            fields = [f for f in FIELDS if not (f == "lead" and self.lead_in_body)]
+            self.institutions = [(f, found) for f in fields if self.texts[f]
+                                 for found in find_institutions_at(self.texts[f], sentences=self._sentences.get(f))]
         return self.institutions
 
 
@@ -123,7 +128,6 @@ class Matcher:
                 automaton.add_word(surface, sid)
             automaton.make_automaton()
             self.automaton = automaton
-        self.needs_institutions = any(cr.rule.type == "new_institution" for cr in self.rules)
 
     def match(self, article: Article, *, feed: str | None, registry: InstitutionRegistry, now: datetime) -> list[Match]:
         doc = _Article(self, article)
@@ -136,9 +140,7 @@ class Matcher:
         # Institutions are looked up before learning, so every rule sees the same "new".
         mentions = [(f, Found(canonical(found.mention, registry), found.start, found.end))
                     for f, found in doc.found_institutions()]
-        known = {m.mention.name: registry.is_known(m.mention.name) for _, m in mentions}
-        is_wrong = getattr(registry, "is_wrong", None)  # optional in registries written elsewhere
-        wrong = {name for name in known if is_wrong(name)} if is_wrong else set()
+        known, wrong = _statuses(registry, {m.mention.name for _, m in mentions})
         out: list[Match] = []
         for idx in sorted(candidates):
             cr = self.rules[idx]
@@ -161,7 +163,7 @@ class Matcher:
 
     # -- one rule --------------------------------------------------------
     def _occurrences(self, cr: CompiledRule, doc: _Article, spec: TermSpec) -> list[Occ]:
-        fields = cr.rule.fields
+        fields = _fields(cr.rule, doc)
         if spec.regex is not None:
             occ = []
             for f in fields:
@@ -239,6 +241,26 @@ class Matcher:
                         snippet=korean.snippet(text, o.start, o.end))
 
 
+def _fields(rule: Rule, doc: _Article) -> list[str]:
+    """The rule's fields, without the lead when the body repeats it (so nothing is counted twice)."""
+    if doc.lead_in_body and "lead" in rule.fields and "body" in rule.fields:
+        return [f for f in rule.fields if f != "lead"]
+    return list(rule.fields)
+
+
+def _statuses(registry: InstitutionRegistry, names: set[str]) -> tuple[dict[str, bool], set[str]]:
+    """(name -> known?, names marked wrong), in one query when the registry offers `lookup`."""
+    if not names:
+        return {}, set()
+    lookup = getattr(registry, "lookup", None)
+    if lookup is not None:
+        status = lookup(names)
+        return {n: status.get(n) is not None for n in names}, {n for n in names if status.get(n) == "wrong"}
+    is_wrong = getattr(registry, "is_wrong", None)  # optional in registries written elsewhere
+    known = {n: registry.is_known(n) for n in names}
+    return known, ({n for n in names if is_wrong(n)} if is_wrong else set())
+
+
 def _drop_nested(occ: list[Occ]) -> list[Occ]:
     """광주 and its alias 광주광역시 hit the same place: keep the longer one."""
     occ.sort(key=lambda o: (o.field, o.start, -o.end))
@@ -286,7 +308,7 @@ def _report(rule: Rule, mentions, known: dict[str, bool], wrong: set[str]) -> li
         m = found.mention
         if f not in rule.fields or m.name in wrong:
             continue
-        event = _event_in(m.sentence, rule.founding_words)
+        event = event_in(m.sentence, rule.founding_words)
         is_new = not known.get(m.name, False)
         current = by_name.get(m.name)
         if current is None or (event and not current[1].mention.event):

@@ -67,36 +67,33 @@ class EntryRepo:
             return self.record_new_in(conn, entries, now)
 
     def record_new_in(self, conn, entries: Sequence[Entry], now: datetime) -> list[tuple[int, Entry]]:
-        """`record_new` inside the caller's transaction (the poll records entries and feed health together)."""
-        by_feed: dict[str, list[Entry]] = {}
+        """`record_new` inside the caller's transaction; entries of many feeds go in one statement."""
+        fresh: dict[tuple[str, str], Entry] = {}
         for e in entries:
-            by_feed.setdefault(e.feed, []).append(e)
-        new: list[tuple[int, Entry]] = []
-        for feed, items in by_feed.items():
-            fresh: dict[str, Entry] = {}
-            for e in items:
-                fresh.setdefault(entry_identity(e), e)
-            keys = list(fresh)
-            for i in range(0, len(keys), 500):  # skip the known ones cheaply before inserting
-                chunk = keys[i:i + 500]
-                for known in conn.execute(select(T.c.identity).where(T.c.feed == feed, T.c.identity.in_(chunk))).scalars():
-                    fresh.pop(known, None)
-            rows = [dict(
-                feed=feed, identity=identity, guid=e.guid, canonical_url=e.canonical_url, link=e.link,
-                title=e.title, summary=e.summary, published=e.published,
-                published_is_fallback=e.published_is_fallback, updated=e.updated, author=e.author,
-                first_seen=now, status="pending", attempts=0,
-            ) for identity, e in fresh.items()]
-            if not rows:
-                continue
-            # insert-or-ignore in one executemany (SQLAlchemy batches it into multi-row INSERTs with a
-            # cached statement); RETURNING lists only the rows this call inserted, so an entry a
-            # concurrent worker stored first is not reported twice.
-            stmt = (self._insert().on_conflict_do_nothing(index_elements=["feed", "identity"])
-                    .returning(T.c.id, T.c.identity))
-            inserted = {identity: entry_id for entry_id, identity in conn.execute(stmt, rows)}
-            new.extend((inserted[r["identity"]], fresh[r["identity"]]) for r in rows if r["identity"] in inserted)
-        return new
+            fresh.setdefault((e.feed, entry_identity(e)), e)
+        feeds = {feed for feed, _ in fresh}
+        identities = list({identity for _, identity in fresh})
+        for i in range(0, len(identities), 500):  # skip the known ones cheaply before inserting
+            query = select(T.c.feed, T.c.identity).where(T.c.identity.in_(identities[i:i + 500]))
+            if len(feeds) == 1:
+                query = query.where(T.c.feed == next(iter(feeds)))
+            for feed, identity in conn.execute(query):
+                fresh.pop((feed, identity), None)
+        if not fresh:
+            return []
+        rows = [dict(
+            feed=feed, identity=identity, guid=e.guid, canonical_url=e.canonical_url, link=e.link,
+            title=e.title, summary=e.summary, published=e.published,
+            published_is_fallback=e.published_is_fallback, updated=e.updated, author=e.author,
+            first_seen=now, status="pending", attempts=0,
+        ) for (feed, identity), e in fresh.items()]
+        # insert-or-ignore in one executemany (SQLAlchemy batches it into multi-row INSERTs with a
+        # cached statement); RETURNING lists only the rows this call inserted, so an entry a
+        # concurrent worker stored first is not reported twice.
+        stmt = (self._insert().on_conflict_do_nothing(index_elements=["feed", "identity"])
+                .returning(T.c.id, T.c.feed, T.c.identity))
+        inserted = {(feed, identity): entry_id for entry_id, feed, identity in conn.execute(stmt, rows)}
+        return [(inserted[key], e) for key, e in fresh.items() if key in inserted]
 
     def claim_pending(self, worker: str, limit: int, now: datetime) -> list[tuple[int, Entry]]:
         """Claim up to `limit` pending entries (due retries included) for `worker`."""

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from state import schema
@@ -50,6 +50,45 @@ class FeedRow:
     next_check_at: datetime | None
     items_7d: int
     failed_entries: int
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """One feed's successful 200 poll, for `FeedRepo.record_polls`."""
+
+    name: str
+    entries: tuple
+    etag: str | None
+    last_modified: str | None
+    encoding: str | None
+    before: FeedState | None = None
+
+
+def _success_values(before: FeedState, now: datetime, *, etag: str | None, last_modified: str | None,
+                    encoding: str | None, new_entries: int, not_modified: bool) -> dict:
+    """Every column a success sets, the same keys each time (so many feeds update in one executemany)."""
+    values: dict = dict(
+        last_attempt_at=now, last_success_at=now, consecutive_failures=0, next_check_at=None, failing_since=None,
+        alerted_failing=False, etag=before.etag, last_modified=before.last_modified, encoding=before.encoding,
+        last_entry_at=before.last_entry_at, alerted_silent=before.alerted_silent,
+        mean_interval_seconds=before.mean_interval_seconds, interval_samples=before.interval_samples,
+    )
+    if not not_modified:
+        # A 200 without validators must clear the old ones, or the next GET would send stale ones.
+        values.update(etag=etag, last_modified=last_modified)
+        if encoding:
+            values["encoding"] = encoding
+    elif etag or last_modified:
+        values.update(etag=etag or before.etag, last_modified=last_modified or before.last_modified)
+    if new_entries:
+        values.update(last_entry_at=now, alerted_silent=False)
+        if before.last_entry_at is not None:
+            gap = (now - before.last_entry_at).total_seconds()
+            n = min(before.interval_samples, MAX_INTERVAL_SAMPLES - 1)
+            mean = before.mean_interval_seconds or 0.0
+            values.update(mean_interval_seconds=(mean * n + gap) / (n + 1),
+                          interval_samples=before.interval_samples + 1)
+    return values
 
 
 def _state(row) -> FeedState:
@@ -122,11 +161,29 @@ class FeedRepo:
 
         Returns (new entries as (id, Entry), state before, state after).
         """
+        return self.record_polls([PollOutcome(name, tuple(entries), etag, last_modified, encoding, before)], now)[0]
+
+    def record_polls(self, outcomes: Sequence["PollOutcome"], now: datetime) -> list[tuple[list, FeedState, FeedState]]:
+        """Several feeds' successful polls in one transaction and a few statements (the poll's write batch)."""
+        if not outcomes:
+            return []
         with db_errors(), self.store.engine.begin() as conn:
-            new = EntryRepo(self.store).record_new_in(conn, entries, now) if entries else []
-            before, after = self.record_success_in(conn, name, now, etag=etag, last_modified=last_modified,
-                                                   encoding=encoding, new_entries=len(new), before=before)
-        return new, before, after
+            missing = [o.name for o in outcomes if o.before is None]
+            read = {r.name: _state(r) for r in conn.execute(select(T).where(T.c.name.in_(missing)))} if missing else {}
+            new = EntryRepo(self.store).record_new_in(conn, [e for o in outcomes for e in o.entries], now)
+            new_by_feed: dict[str, list] = {}
+            for entry_id, e in new:
+                new_by_feed.setdefault(e.feed, []).append((entry_id, e))
+            results, params = [], []
+            for o in outcomes:
+                before = o.before or read[o.name]
+                mine = new_by_feed.get(o.name, [])
+                values = _success_values(before, now, etag=o.etag, last_modified=o.last_modified,
+                                         encoding=o.encoding, new_entries=len(mine), not_modified=False)
+                params.append({"b_name": o.name, **values})
+                results.append((mine, before, replace(before, **values)))
+            conn.execute(update(T).where(T.c.name == bindparam("b_name")), params)
+        return results
 
     def record_success_in(self, conn, name: str, now: datetime, *, etag: str | None, last_modified: str | None,
                           encoding: str | None, new_entries: int, not_modified: bool = False,
@@ -134,23 +191,8 @@ class FeedRepo:
         """`record_success` inside the caller's transaction."""
         if before is None:
             before = _state(conn.execute(select(T).where(T.c.name == name)).one())
-        values: dict = dict(last_attempt_at=now, last_success_at=now, consecutive_failures=0,
-                            next_check_at=None, failing_since=None, alerted_failing=False)
-        if not not_modified:
-            # A 200 without validators must clear the old ones, or the next GET would send stale ones.
-            values.update(etag=etag, last_modified=last_modified)
-            if encoding:
-                values["encoding"] = encoding
-        elif etag or last_modified:
-            values.update(etag=etag or before.etag, last_modified=last_modified or before.last_modified)
-        if new_entries:
-            values.update(last_entry_at=now, alerted_silent=False)
-            if before.last_entry_at is not None:
-                gap = (now - before.last_entry_at).total_seconds()
-                n = min(before.interval_samples, MAX_INTERVAL_SAMPLES - 1)
-                mean = before.mean_interval_seconds or 0.0
-                values.update(mean_interval_seconds=(mean * n + gap) / (n + 1),
-                              interval_samples=before.interval_samples + 1)
+        values = _success_values(before, now, etag=etag, last_modified=last_modified, encoding=encoding,
+                                 new_entries=new_entries, not_modified=not_modified)
         conn.execute(update(T).where(T.c.name == name).values(**values))
         return before, replace(before, **values)
 

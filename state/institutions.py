@@ -97,6 +97,15 @@ class InstitutionRepo:
         with self.store.engine.connect() as conn:
             return conn.execute(select(T.c.status).where(T.c.name == name)).scalar()
 
+    def statuses(self, names: Iterable[str]) -> dict[str, str]:
+        """name -> status for the registered names among `names`."""
+        names = list(dict.fromkeys(names))
+        if not names:
+            return {}
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(T.c.name, T.c.status).where(T.c.name.in_(names))).all()
+        return {name: status for name, status in rows}
+
     def get(self, name: str) -> InstitutionRecord | None:
         with self.store.engine.connect() as conn:
             r = conn.execute(select(T).where(T.c.name == name)).first()

@@ -14,6 +14,8 @@ os.environ.setdefault("PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS", "false")
 
 from tests.httpserver import LocalHTTPServer, Route  # noqa: E402
 
+pytest_plugins = ["tests.pgserver"]
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -53,3 +55,18 @@ def store(sqlite_url):
 
 
 __all__ = ["Route"]
+
+
+@pytest.fixture(scope="session")
+def prefect_home(tmp_path_factory) -> Path:
+    """One PREFECT_HOME for every subprocess of the run, so Prefect's own database is migrated once."""
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """The one Prefect test harness shared by the whole run (a temporary API and database)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

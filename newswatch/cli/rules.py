@@ -109,9 +109,24 @@ def _looks_like_html(raw: str, path: Path | None) -> bool:
 
 
 def _extract_html(raw: bytes | str, url: str, content_type: str | None, settings) -> Article:
-    from extractors.article import extract_article
-
+    """Extract as the pipeline does; plain trafilatura if the extractors stage is not installed."""
+    try:
+        from extractors.article import extract_article
+    except ImportError:
+        return _extract_with_trafilatura(raw, url)
     return extract_article(raw, url=url, content_type=content_type, default_tz=settings.tz)
+
+
+def _extract_with_trafilatura(raw: bytes | str, url: str) -> Article:
+    import trafilatura
+
+    from rules.errors import RuleInputError
+
+    html = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if doc is None or not getattr(doc, "text", None):
+        raise RuleInputError(f"{url}: no article text found in the page")
+    return Article(url=url, title=doc.title or "", text=doc.text, site_name=doc.sitename or "", extractor="trafilatura")
 
 
 def _fetch(url: str, settings) -> Article:
@@ -225,17 +240,17 @@ def test(
         raise typer.Exit(1)
 
 
-def _open_store(settings):
+def _open_store(settings, *, upgrade: bool = True):
     from state import Store
 
     try:
-        return Store.open(settings.state_url)
+        return Store.open(settings.state_url, upgrade=upgrade)
     except NewswatchError as exc:
         fail(str(exc))
 
 
 def _stored_since(settings, delta: timedelta):
-    store = _open_store(settings)
+    store = _open_store(settings, upgrade=False)  # read-only: never create or migrate a database here
     try:
         return store.articles.since(datetime.now(timezone.utc) - delta)
     except NewswatchError as exc:

@@ -13,16 +13,16 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 
-def _newswatch(args: list[str], tmp_path: Path, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
+def _newswatch(args: list[str], tmp_path: Path, prefect_home: Path, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEWSWATCH_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(prefect_home),
            "NO_COLOR": "1", "COLUMNS": "200"}
     env.pop("PREFECT_API_URL", None)
     return subprocess.run([sys.executable, "-m", "newswatch", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
-def test_demo_prints_the_expected_digest(tmp_path):
-    result = _newswatch(["demo"], tmp_path)
+def test_demo_prints_the_expected_digest(tmp_path, prefect_home):
+    result = _newswatch(["demo"], tmp_path, prefect_home)
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     # the Gwangju AI stories are in the digest ...
@@ -30,17 +30,19 @@ def test_demo_prints_the_expected_digest(tmp_path):
     assert "광주AI융합실증원 개원" in out
     assert "광주 AI 스타트업 12곳" in out
     # ... the wire story republished by a second outlet is shown once, with the other outlet named
-    assert out.count("데이터센터 2단계") == 1, out
+    titles = ("광주 국가 AI 데이터센터 2단계 착공", "광주 AI 데이터센터 2단계 첫 삽")
+    assert sum(out.count(t) for t in titles) == 1, out
     assert "+1" in out and "남도경제신문" in out and "한빛뉴스통신" in out
-    # ... the new institution is reported
-    assert "광주AI융합실증원" in out
+    # ... the new institution is reported in its own section
+    institutions = out.split("신규 기관", 2)[-1]
+    assert "광주AI융합실증원" in institutions, out
     # ... and neither Gyeonggi-do's Gwangju nor the unrelated festival is
     assert "경기도 광주시" not in out and "AI 신호 제어" not in out
     assert "무등산 단풍" not in out
     assert "Traceback" not in result.stderr
 
 
-def test_run_without_network_names_each_unreachable_feed(tmp_path):
+def test_run_without_network_names_each_unreachable_feed(tmp_path, prefect_home):
     config = tmp_path / "offline.yaml"
     config.write_text(
         "feeds:\n"
@@ -50,7 +52,7 @@ def test_run_without_network_names_each_unreachable_feed(tmp_path):
         f"rules: ['{REPO / 'rules'}']\n",
         encoding="utf-8",
     )
-    result = _newswatch(["run", "--config", str(config)], tmp_path)
+    result = _newswatch(["run", "--config", str(config)], tmp_path, prefect_home)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [l for l in result.stdout.splitlines() if l.startswith("feed failed")]
     assert len(lines) == 2, result.stdout
@@ -59,10 +61,10 @@ def test_run_without_network_names_each_unreachable_feed(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_run_with_a_bad_config_exits_non_zero_with_the_place(tmp_path):
+def test_run_with_a_bad_config_exits_non_zero_with_the_place(tmp_path, prefect_home):
     config = tmp_path / "bad.yaml"
     config.write_text("feeds:\n  - {name: a, url: 'http://x/rss', colour: red}\n", encoding="utf-8")
-    result = _newswatch(["run", "--config", str(config)], tmp_path, timeout=60)
+    result = _newswatch(["run", "--config", str(config)], tmp_path, prefect_home, timeout=60)
     assert result.returncode == 2
     assert f"{config}:2:" in result.stderr and "colour" in result.stderr
     assert "Traceback" not in result.stderr

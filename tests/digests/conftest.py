@@ -7,7 +7,6 @@ from email import policy
 
 import pytest
 
-from tests.pgserver import pg_db_url, pg_server, pg_url, state_store, state_url  # noqa: F401  (SQLite and PostgreSQL)
 
 
 def free_port() -> int:

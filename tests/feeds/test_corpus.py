@@ -7,7 +7,6 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 from typer.testing import CliRunner
 
 from extractors.feeds import parse_feed

@@ -229,3 +229,33 @@ def test_silence_detected_through_304s(http_server, db):
     poll(settings, db, now + timedelta(hours=8))
     poll(settings, db, now + timedelta(hours=9))
     assert len(db.feeds.notices("feed-silent:")) == 1
+
+
+def test_batched_writes_keep_feeds_apart(http_server, db):
+    """Feeds recorded in one write batch: the same GUID in two feeds is new in each, counted per feed."""
+    for i in range(6):
+        http_server.routes[f"/m{i}"] = Route(rss(items(3 + i)))  # same GUIDs across feeds, different counts
+    settings = make_settings([FeedConfig(name=f"m{i}", url=http_server.url(f"/m{i}")) for i in range(6)])
+    polls = poll(settings, db, T0)
+    for i in range(6):
+        p = polls[f"m{i}"]
+        assert p.status == "ok" and len(p.new_entries) == 3 + i == len(set(p.entry_ids))
+        assert all(e.feed == f"m{i}" for e in p.new_entries)
+    ids = [i for p in polls.values() for i in p.entry_ids]
+    assert len(ids) == len(set(ids))
+    assert all(poll(settings, db, T0 + timedelta(hours=1))[f"m{i}"].new_entries == () for i in range(6))
+
+
+def test_state_failure_becomes_a_failed_poll(http_server, db, monkeypatch):
+    from state.errors import StateUnavailable
+
+    http_server.routes["/z"] = Route(rss(items(2)))
+    settings = make_settings([FeedConfig(name="z", url=http_server.url("/z"))])
+
+    def broken(*a, **kw):
+        raise StateUnavailable("database is locked")
+    monkeypatch.setattr(db.feeds, "record_polls", broken)
+    p = poll(settings, db, T0)["z"]
+    assert p.status == "failed" and p.failure.kind == "state_unavailable" and p.failure.transient
+    monkeypatch.undo()
+    assert len(poll(settings, db, T0 + timedelta(days=1))["z"].new_entries) == 2  # nothing was lost

@@ -157,3 +157,22 @@ def test_schema_command_prints_the_shipped_schema():
     shipped = (Path(__file__).resolve().parents[2] / "rules" / "rule.schema.json").read_text(encoding="utf-8")
     result = runner.invoke(app, ["rules", "schema"])
     assert result.exit_code == 0 and result.stdout == shipped
+
+
+def test_html_input_without_the_extractors_stage_uses_trafilatura(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "extractors.article", None)  # import now raises ImportError
+    rules = write(tmp_path, "rules.yaml", RULE)
+    page = write(tmp_path, "page.html", HTML)
+    result = runner.invoke(app, ["rules", "test", "-r", str(rules), str(page), "--json"])
+    assert result.exit_code == 0, result.output
+    assert [m["rule"] for m in json.loads(result.stdout)[0]["matches"]] == ["gwangju-ai", "new-org"]
+
+
+def test_test_since_without_a_database_is_a_clear_error(tmp_path):
+    cfg = config(tmp_path)
+    rules = write(tmp_path, "rules.yaml", RULE)
+    result = runner.invoke(app, ["rules", "test", "-c", str(cfg), "-r", str(rules), "--since", "1d"])
+    assert result.exit_code == 2 and "newswatch state upgrade" in result.output
+    assert "Traceback" not in result.output

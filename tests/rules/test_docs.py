@@ -57,3 +57,9 @@ def test_schema_accepts_the_shorthands_and_rejects_unknown_fields():
     else:
         raise AssertionError("the schema accepted an unknown field")
     json.dumps(schema)
+
+
+def test_docs_show_the_shipped_rules_as_they_are():
+    blocks = yaml_blocks()
+    for name in ("gwangju-ai.yaml", "new-institution.yaml"):
+        assert (REPO / "rules" / name).read_text(encoding="utf-8") in blocks, name

@@ -114,3 +114,37 @@ def test_store_registry_persists_between_runs(load, store):
     store.institutions.mark("달무리연구소", "wrong", NOW)
     third = article("광주 AI 업계에서 달무리연구소가 또 주목받는다.", url="https://news.example/c")
     assert reported(rs, third, StoreRegistry(store)) == set()
+
+
+class MinimalRegistry:
+    """Only the three methods of the InstitutionRegistry protocol (no lookup, no is_wrong)."""
+
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def is_known(self, name):
+        return name in self.names
+
+    def learn(self, mentions, article_url, now):
+        self.names.update(m.name for m in mentions)
+
+    def resolve_alias(self, surface):
+        return None
+
+
+def test_a_registry_with_only_the_protocol_methods_works(load):
+    from rules import InstitutionRegistry
+
+    rs = load(NEW_RULE)
+    reg = MinimalRegistry()
+    assert isinstance(reg, InstitutionRegistry)
+    art = article("광주 AI 업계에서는 달무리연구소가 주목받는다.")
+    assert reported(rs, art, reg) == {("달무리연구소", True, None)}
+    assert reported(rs, art, reg) == set()
+
+
+def test_acronym_first_and_alias_followed_by_a_particle():
+    got = names("빛고을대와 HBIST(한빛과학기술원)가 협약을 맺었다. 무등테크노파크(이하 무등TP)는 참여하지 않았다.")
+    assert got == {"한빛과학기술원": {"한빛과학기술원", "HBIST"}, "무등테크노파크": {"무등테크노파크", "무등TP"}}
+    got = names("달빛전자(주) 대표와 (주)솔바람랩 이사가 만났다.")
+    assert got == {"달빛전자": {"달빛전자"}, "솔바람랩": {"솔바람랩"}}

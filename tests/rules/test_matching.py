@@ -152,3 +152,18 @@ rules:
 
     monkeypatch.setattr(rs.matcher, "_evaluate", broken)
     assert rule_ids(rs, article("광주 소식")) == ["two"]
+
+
+def test_a_lead_repeated_in_the_body_counts_once(load):
+    rs = load("""
+rules:
+  - id: twice
+    all: [광주]
+    min_mentions: 2
+  - id: lead-only
+    all: [광주]
+    fields: [lead]
+""")
+    lead = "광주에서 새 사업이 시작됐다."
+    assert rule_ids(rs, article(lead + "\n다른 문단이다.", lead=lead)) == ["lead-only"]
+    assert rule_ids(rs, article("본문에는 광주가 한 번.", lead=lead)) == ["twice", "lead-only"]
