@@ -146,10 +146,10 @@ class Processor:
         for issue in ruleset.errors:
             summary.rules_skipped.append((f"{issue.file}:{issue.line}:{issue.column}", issue.message))
             log.warning("rule skipped: %s:%s: %s", issue.file, issue.line, issue.message, extra={"stage": "rules"})
-        seeds = getattr(getattr(settings, "institutions", None), "seeds", ()) or ()
         index = DedupIndex(settings.dedup, store)
         index.load(now)
-        return cls(settings, store, ruleset, StoreRegistry(store, seeds=seeds), index)
+        registry = StoreRegistry(store, settings.institutions.known, settings.institutions.aliases)
+        return cls(settings, store, ruleset, registry, index)
 
     def process(self, article: Article, now: datetime, summary: CycleSummary) -> int:
         """Store, cluster, match and queue one article; returns the article id."""
@@ -168,7 +168,7 @@ class Processor:
             summary.duplicates_dropped += 1
         matches = self.rules.match(article, feed=article.feed, registry=self.registry, now=now)
         for m in matches:
-            self.store.matches.record(article_id, m, now, story_id=story.id)
+            self.store.matches.record(article_id, m, now, story_id=story.id, replace=not story.is_new)
             summary.matches_per_rule[m.rule] = summary.matches_per_rule.get(m.rule, 0) + 1
             log.info("matched %s", article.url, extra={"rule": m.rule, "url": article.url, "stage": "rules"})
         if matches and (story.is_new or _realert(self.rules, matches)):

@@ -177,27 +177,37 @@ class Matcher:
         if len(spec.surfaces) > 1:
             occ = _drop_nested(occ)
         if cr.exclude and occ:
-            occ = self._drop_excluded(cr, doc, occ)
+            occ = self._drop_excluded(cr, doc, occ, spec)
         return occ
 
-    def _drop_excluded(self, cr: CompiledRule, doc: _Article, occ: list[Occ]) -> list[Occ]:
+    def _drop_excluded(self, cr: CompiledRule, doc: _Article, occ: list[Occ], spec: TermSpec) -> list[Occ]:
         """A phrase cancels the mentions it overlaps (경기도 광주 over 광주); a phrase that overlaps no
         mention of any term of the rule (곤지암) cancels the mentions within CONTEXT_GAP characters of it
-        in the same sentence."""
+        in the same sentence. Then one sense per article: once an overlapping phrase has fixed what the
+        bare term means here, its later bare mentions (광주시 관계자는 …) are cancelled too, unless the
+        article also names the place unambiguously through an alias (광주광역시)."""
         hits = [(f, s, e) for sid in cr.exclude for f, s, e in doc.raw.get(sid, ()) if f in cr.rule.fields]
         if not hits:
             return occ
         every = [o for t in cr.terms for sid in t.surfaces for o in doc.verified(sid)]
         cancelled: set[Occ] = set()
+        fixed_sense = False
         for f, s, e in hits:
+            overlapped = {o for o in occ if o.field == f and s < o.end and o.start < e}
             if any(o.field == f and s < o.end and o.start < e for o in every):
-                cancelled.update(o for o in occ if o.field == f and s < o.end and o.start < e)
+                cancelled.update(overlapped)
+                fixed_sense = fixed_sense or bool(overlapped)
                 continue
             sents = doc.sentences(f)
             for o in occ:
                 if o.field == f and max(s - o.end, o.start - e) <= CONTEXT_GAP and sents.index(s) == sents.index(o.start):
                     cancelled.add(o)
-        return [o for o in occ if o not in cancelled]
+        kept = [o for o in occ if o not in cancelled]
+        if fixed_sense and kept:
+            aliases = [self.surfaces[sid] for sid in spec.surfaces if self.surfaces[sid] != spec.label]
+            if not any(doc.texts[o.field][o.start:o.end].startswith(a) for o in kept for a in aliases):
+                return []
+        return kept
 
     def _evaluate(self, cr, doc, mentions, known, wrong) -> Match | None:
         rule = cr.rule

@@ -156,6 +156,8 @@ def write_demo_config(folder: Path, feeds: list[dict]) -> Path:
         "rules": [str(Path(rules_pkg.__file__).parent)],
         "feeds": feeds,
         "fetch": {"allow_private_addresses": True, "connect_timeout": 2, "read_timeout": 5},
+        # an office watching Gwangju AI already knows its main institutions
+        "institutions": {"known": ["광주과학기술원", "광주정보문화산업진흥원"], "aliases": {"광주테크노파크": ["광주TP"]}},
     }
     path = folder / "newswatch-demo.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -27,7 +27,7 @@ def test_demo_prints_the_expected_digest(tmp_path, prefect_home):
     assert result.returncode == 0, result.stderr[-3000:]
     # the Gwangju AI stories are in the digest ...
     assert "광주 국가 AI 데이터센터 2단계 착공" in out or "광주 AI 데이터센터 2단계 첫 삽" in out
-    assert "광주AI융합실증원 개원" in out
+    assert "광주AI융합실증센터 개소" in out
     assert "광주 AI 스타트업 12곳" in out
     # ... the wire story republished by a second outlet is shown once, with the other outlet named
     titles = ("광주 국가 AI 데이터센터 2단계 착공", "광주 AI 데이터센터 2단계 첫 삽")
@@ -35,7 +35,7 @@ def test_demo_prints_the_expected_digest(tmp_path, prefect_home):
     assert "+1" in out and "남도경제신문" in out and "한빛뉴스통신" in out
     # ... the new institution is reported in its own section
     institutions = out.split("신규 기관", 2)[-1]
-    assert "광주AI융합실증원" in institutions, out
+    assert "광주AI융합실증센터" in institutions, out
     # ... and neither Gyeonggi-do's Gwangju nor the unrelated festival is
     assert "경기도 광주시" not in out and "AI 신호 제어" not in out
     assert "무등산 단풍" not in out

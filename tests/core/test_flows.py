@@ -45,7 +45,7 @@ def test_cycle_flow_runs_the_pipeline_and_publishes_the_digest(prefect_harness, 
     import asyncio
 
     found = [a for a in asyncio.run(artifacts()) if a.key == "digest-local"]
-    assert found and "광주AI융합실증원" in found[0].data
+    assert found and "광주AI융합실증센터" in found[0].data
 
     # a second cycle sees nothing new and sends nothing
     again = cycle_flow(config_path=str(demo_config))

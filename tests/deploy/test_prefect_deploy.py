@@ -67,7 +67,7 @@ def test_deploy_worker_run_delivers_digest(tmp_path):
             posts = lambda: [r for r in receiver.requests if r[0] == "POST" and r[1] == "/hook"]  # noqa: E731
             _wait_for(lambda: posts(), 240, "the digest at the local receiver")
             bodies = " ".join(json.loads(r[3]).get("message", "") + json.loads(r[3]).get("title", "") for r in posts())
-            assert "광주AI융합실증원" in bodies
+            assert "광주AI융합실증센터" in bodies
             assert "AI 신호 제어" not in bodies
     finally:
         if worker is not None:

@@ -62,3 +62,13 @@ def silent(conn: socket.socket) -> None:
         conn.recv(1)  # blocks until the client gives up and closes
     except OSError:
         pass
+
+
+def trickle(conn: socket.socket) -> None:
+    """Answers, then sends one byte every 0.2 s: each read is quick, the whole never ends."""
+    import time
+
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n")
+    for _ in range(200):
+        conn.sendall(b" ")
+        time.sleep(0.2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert
 
 from extractors.urls import canonical_url
@@ -13,6 +14,14 @@ from state.entries import MAX_ATTEMPTS
 from tests.feeds.helpers import open_store
 
 T0 = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(state_url):
+    """A store on SQLite and, where PostgreSQL is installed, on PostgreSQL too."""
+    s = open_store(state_url)
+    yield s
+    s.close()
 
 
 def entry(i: int, feed: str = "f", guid: bool = True) -> Entry:
@@ -42,8 +51,8 @@ def test_identity_by_canonical_url_without_guid(store):
     assert repo.record_new([e2], T0) == []
 
 
-def test_concurrent_workers_record_each_entry_once(sqlite_url):
-    stores = [open_store(sqlite_url) for _ in range(4)]
+def test_concurrent_workers_record_each_entry_once(state_url):
+    stores = [open_store(state_url) for _ in range(4)]
     batch = [entry(i) for i in range(40)]
     results: list[int] = []
     lock = threading.Lock()
@@ -62,8 +71,8 @@ def test_concurrent_workers_record_each_entry_once(sqlite_url):
         s.close()
 
 
-def test_claims_are_exclusive_and_stale_claims_expire(sqlite_url):
-    a, b = open_store(sqlite_url), open_store(sqlite_url)
+def test_claims_are_exclusive_and_stale_claims_expire(state_url):
+    a, b = open_store(state_url), open_store(state_url)
     a.entries.record_new([entry(i) for i in range(6)], T0)
     got_a = a.entries.claim_pending("worker-a", 4, T0)
     got_b = b.entries.claim_pending("worker-b", 4, T0)

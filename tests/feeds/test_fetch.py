@@ -10,7 +10,7 @@ from extractors.errors import FetchError
 from extractors.http import Fetcher, parse_retry_after
 from newswatch.config import FetchSettings
 from tests.conftest import Route
-from tests.feeds.rawserver import RawServer, endless_body, silent
+from tests.feeds.rawserver import RawServer, endless_body, silent, trickle
 
 LOCAL = FetchSettings(allow_private_addresses=True, connect_timeout=2, read_timeout=1, total_timeout=5)
 
@@ -188,3 +188,46 @@ def test_per_host_limit(http_server):
             await asyncio.gather(*(f.get(http_server.url("/p")) for _ in range(8)))
     asyncio.run(run())
     assert state["peak"] <= 2 and len(http_server.requests) == 8
+
+
+def test_trickling_server_hits_the_total_timeout():
+    server = RawServer(trickle)
+    try:
+        err = error_of(LOCAL.model_copy(update={"read_timeout": 1, "total_timeout": 1.5}), server.url)
+    finally:
+        server.stop()
+    assert err.kind == "timeout"
+
+
+def test_untrusted_certificate_is_a_tls_error(tmp_path):
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert), "-days", "1"], check=True, capture_output=True)
+
+    class H(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), H)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        err = error_of(LOCAL, f"https://127.0.0.1:{httpd.server_address[1]}/feed")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert err.kind == "tls" and not err.transient

@@ -114,3 +114,13 @@ def test_relative_links_resolved_against_feed_url():
     doc = '<rss version="2.0"><channel><title>t</title><item><title>가</title><link>/news/1</link></item></channel></rss>'
     feed = parse(doc.encode(), base_url="https://news.example.kr/rss.xml")
     assert feed.entries[0].link == "https://news.example.kr/news/1"
+
+
+def test_external_entity_is_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    doc = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+           '<rss version="2.0"><channel><title>t</title><item><title>&xxe;</title><link>http://e.kr/1</link></item>'
+           '</channel></rss>').encode()
+    feed = parse(doc)
+    assert all("TOP-SECRET" not in e.title + e.summary for e in feed.entries)

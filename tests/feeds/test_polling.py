@@ -30,22 +30,22 @@ def poll(settings, store, now, feeds=None):
 
 
 @pytest.fixture
-def db(sqlite_url):
-    store = open_store(sqlite_url)
+def db(state_url):
+    store = open_store(state_url)
     yield store
     store.close()
 
 
-def test_seen_entries_survive_a_restart(http_server, sqlite_url):
+def test_seen_entries_survive_a_restart(http_server, state_url):
     http_server.routes["/f"] = Route(rss(items(3)), content_type="application/rss+xml")
     settings = make_settings([FeedConfig(name="광주일보", url=http_server.url("/f"))])
-    store = open_store(sqlite_url)
+    store = open_store(state_url)
     first = poll(settings, store, T0)["광주일보"]
     assert first.status == "ok" and len(first.new_entries) == 3 and first.entries_seen == 3
     store.close()
 
     http_server.routes["/f"] = Route(rss(items(5)), content_type="application/rss+xml")  # 3 old + 2 new
-    store = open_store(sqlite_url)
+    store = open_store(state_url)
     second = poll(settings, store, T0 + timedelta(hours=1))["광주일보"]
     assert [e.guid for e in second.new_entries] == [f"https://news.example.kr/article/{i}" for i in (3, 4)]
     assert second.entries_seen == 5

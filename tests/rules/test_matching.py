@@ -167,3 +167,14 @@ rules:
     lead = "광주에서 새 사업이 시작됐다."
     assert rule_ids(rs, article(lead + "\n다른 문단이다.", lead=lead)) == ["lead-only"]
     assert rule_ids(rs, article("본문에는 광주가 한 번.", lead=lead)) == ["twice", "lead-only"]
+
+
+def test_one_sense_per_article_after_an_exclusion(load):
+    rs = load(GWANGJU_AI)
+    gyeonggi = ("경기도 광주시는 교차로 30곳에 인공지능 신호 제어를 도입한다고 밝혔다.\n"
+                "광주시 관계자는 AI 신호 체계를 시 전역으로 넓히겠다고 말했다.")
+    # the second sentence's bare 광주시 is the same 경기도 광주시 the article started with
+    assert rule_ids(rs, article(gyeonggi)) == []
+    both = gyeonggi + "\n한편 광주광역시도 AI 교통 실증을 준비하고 있다."
+    # naming 광주광역시 outright brings the metropolitan city back into the article
+    assert rule_ids(rs, article(both)) == ["gwangju-ai"]
