@@ -66,12 +66,12 @@ class DedupSettings(_Section):
 
 
 class FeedConfig(_Section):
-    name: str = Field(min_length=1)
-    url: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="a unique name; logs, `newswatch feeds` and the state use it")
+    url: str = Field(min_length=1, description="the RSS/Atom feed's URL (http or https)")
     outlet: str | None = Field(None, description="outlet name shown in digests; defaults to the feed's title")
     encoding: str | None = Field(None, description="force this encoding when the feed lies about its own")
     timezone: str | None = Field(None, description="zone for dates without an offset; defaults to the global timezone")
-    enabled: bool = True
+    enabled: bool = Field(True, description="false keeps the feed in the file but stops polling it")
 
     @field_validator("timezone")
     @classmethod
@@ -83,7 +83,7 @@ ScheduleKind = Literal["immediate", "hourly", "daily"]
 
 
 class DestinationConfig(_Section):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="a unique name; rules and `admin` refer to it")
     url: str = Field(min_length=1, description="an apprise URL; write secrets as ${ENV_VAR}")
     rules: list[str] = Field(default_factory=list, description="rule ids this destination receives; empty = all")
     schedule: ScheduleKind = Field("daily", description="immediate, hourly or daily")
@@ -153,8 +153,9 @@ class Settings(_Section):
     data_dir: str = Field("", description="state and digests go here; empty = $NEWSWATCH_HOME or ~/.local/share/newswatch")
     rules: list[str] = Field(default_factory=lambda: ["rules"], description="rule files or folders, relative to the config")
     admin: str | None = Field(None, description="destination that receives feed-health and delivery alerts")
-    feeds: list[FeedConfig] = Field(default_factory=list)
-    destinations: list[DestinationConfig] = Field(default_factory=list)
+    feeds: list[FeedConfig] = Field(default_factory=list, description="the feeds to poll")
+    destinations: list[DestinationConfig] = Field(
+        default_factory=list, description="where digests go; none = print them and write .txt/.html files")
     fetch: FetchSettings = FetchSettings()
     health: HealthSettings = HealthSettings()
     dedup: DedupSettings = DedupSettings()
