@@ -56,7 +56,7 @@ class DedupSettings(_Section):
     shingle_size: int = Field(5, ge=2, le=12, description="characters per shingle (of the normalised body: no spaces or punctuation)")
     num_perm: int = Field(128, ge=16, description="MinHash permutations")
     threshold: float = Field(
-        0.3, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard of body or opening); low so trimmed copies are still candidates"
+        0.4, gt=0, le=1, description="LSH candidate threshold (estimated Jaccard of body or opening); low so trimmed copies are still candidates"
     )
     min_containment: float = Field(
         0.7, gt=0, le=1, description="verified |A∩B|/min(|A|,|B|) of shingle sets that makes a near duplicate"
