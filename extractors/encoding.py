@@ -153,10 +153,10 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
             warnings.append(f"unknown override encoding {override!r}; ignored")
         else:
             text = _strict(content, enc)
-            if text is None:
-                warnings.append(f"override {override} does not decode every byte; bad bytes replaced")
-                text = content.decode(enc, errors="replace")
-            return Decoded(_clean(text), _label(content, enc), tuple(names), tuple(warnings))
+            if text is not None:
+                return Decoded(_clean(text), _label(content, enc), tuple(names), tuple(warnings))
+            # A wrong override must not garble a feed some other encoding reads cleanly.
+            warnings.append(f"override {override} does not decode these bytes; detected the encoding instead")
 
     bom = _bom_encoding(content)
     if bom:

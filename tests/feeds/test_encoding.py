@@ -100,3 +100,9 @@ def test_as_utf8_document_rewrites_declaration():
     out = as_utf8_document(text)
     assert out.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     assert KOREAN.encode("utf-8") in out
+
+
+def test_wrong_override_falls_back_to_detection():
+    body = xml(KOREAN.encode("utf-8"), "utf-8")
+    d = decode_feed_full(body, override="euc-kr")
+    assert KOREAN in d.text and d.encoding == "utf-8" and any("override" in w for w in d.warnings)
