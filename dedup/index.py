@@ -30,6 +30,8 @@ def text_hash(text: str) -> str:
 
 
 class DedupIndex:
+    """One per worker process or thread (it is not thread-safe); workers share the store."""
+
     def __init__(self, settings: DedupSettings, store, cache_size: int = 4096):
         self.settings = settings
         self.store = store

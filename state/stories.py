@@ -158,7 +158,11 @@ def load_story(conn: Connection, story_id: int, **latest) -> Story:
     ).first()
     if row is None:
         raise KeyError(story_id)
-    return Story(id=row.id, representative_url=row.canonical_url or "", title=row.title, outlets=tuple(members(conn, story_id)), **latest)
+    # one entry per outlet (its first article): an outlet that republished an update is still one outlet
+    outlets: dict[str, Outlet] = {}
+    for outlet in members(conn, story_id):
+        outlets.setdefault(outlet.name, outlet)
+    return Story(id=row.id, representative_url=row.canonical_url or "", title=row.title, outlets=tuple(outlets.values()), **latest)
 
 
 def members(conn: Connection, story_id: int) -> list[Outlet]:
@@ -238,5 +242,8 @@ class StoryRepo:
             raise _wrap(exc) from None
 
     def count(self) -> int:
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(S)).scalar_one()
+        try:
+            with self.store.engine.connect() as conn:
+                return conn.execute(select(func.count()).select_from(S)).scalar_one()
+        except SQLAlchemyError as exc:
+            raise _wrap(exc) from None

@@ -82,6 +82,9 @@ def test_update_stays_and_becomes_representative_when_more_complete(store, stori
     assert s.novelty > 0.05  # the market-reaction paragraph is new material
     # the update has the longer text: it is now the representative
     assert s.representative_url == upd.url and s.title == upd.title
+    # same outlet twice: one outlet in the story, two members
+    assert [o.name for o in s.outlets] == [story.outlet]
+    assert len(store.stories.members(first.id)) == 2
     row = store.stories.story(first.id)
     assert row.representative_url == upd.url
 
@@ -95,15 +98,15 @@ def test_representative_prefers_earliest_on_equal_length(store, stories):
     assert s2.id == s1.id and s2.representative_url == early.url
 
 
-def test_restart_keeps_clusters(sqlite_url, stories):
-    first = Store.open(sqlite_url)
+def test_restart_keeps_clusters(state_url, stories):
+    first = Store.open(state_url)
     index = DedupIndex(SETTINGS, first)
     index.load(NOW)
     story = stories["bs-rain-roads"]
     s1 = add(index, first, original(story))
     first.close()
 
-    reopened = Store.open(sqlite_url)
+    reopened = Store.open(state_url)
     fresh = DedupIndex(SETTINGS, reopened)
     fresh.load(NOW + timedelta(hours=1))
     assert len(fresh) == 1
@@ -113,8 +116,8 @@ def test_restart_keeps_clusters(sqlite_url, stories):
     reopened.close()
 
 
-def test_signatures_added_by_another_worker_are_seen_before_deciding(sqlite_url, stories):
-    a_store, b_store = Store.open(sqlite_url), Store.open(sqlite_url)
+def test_signatures_added_by_another_worker_are_seen_before_deciding(state_url, stories):
+    a_store, b_store = Store.open(state_url), Store.open(state_url)
     worker_a, worker_b = DedupIndex(SETTINGS, a_store), DedupIndex(SETTINGS, b_store)
     worker_a.load(NOW)
     worker_b.load(NOW)
@@ -127,8 +130,8 @@ def test_signatures_added_by_another_worker_are_seen_before_deciding(sqlite_url,
     b_store.close()
 
 
-def test_concurrent_workers_never_split_one_story(sqlite_url, stories):
-    """Two workers (own store, own index) add interleaved copies at once: one story per gold story."""
+def test_concurrent_workers_never_split_one_story(state_url, stories):
+    """Two workers (own store, own index) add interleaved copies at once: one story per gold story (SQLite and PostgreSQL)."""
     chosen = [stories[k] for k in ("gj-ai-fund", "gj-ai-gist", "ec-cpi", "seoul-fare")]
     rng = random.Random(11)
     articles = []
@@ -139,7 +142,7 @@ def test_concurrent_workers_never_split_one_story(sqlite_url, stories):
         articles += [syndicate(story, rng, n, ops=tuple(rng.sample(light, k=2)))[0] for n in range(5)]
     rng.shuffle(articles)
     gold = {a.url: s.id for s in chosen for a in articles if a.url == s.url or f"/{s.id}-" in a.url}
-    stores = [Store.open(sqlite_url) for _ in range(2)]
+    stores = [Store.open(state_url) for _ in range(2)]
     indexes = [DedupIndex(SETTINGS, s) for s in stores]
     for ix in indexes:
         ix.load(NOW)
