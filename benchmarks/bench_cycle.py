@@ -1,6 +1,6 @@
 """A full newswatch cycle over a local corpus beside the bare libraries doing the same work.
 
-    python benchmarks/bench_cycle.py [--feeds 20] [--items 10] [--prefect]
+    python benchmarks/bench_cycle.py [--feeds 20] [--items 10] [--prefect] [--not-modified 1000]
 
 Baseline: httpx + feedparser + trafilatura in a plain loop (fetch each feed,
 parse it, fetch each article, extract it). newswatch: the same corpus through
@@ -40,10 +40,11 @@ def bare_loop(feeds: list[dict]) -> int:
     return n
 
 
-def newswatch_config(folder: Path, feeds: list[dict]) -> Path:
+def newswatch_config(folder: Path, feeds: list[dict], per_host: int = 8) -> Path:
     repo = Path(__file__).resolve().parents[1]
+    # every local feed shares one host, 127.0.0.1; real feeds spread over many hosts
     cfg = {"data_dir": str(folder), "rules": [str(repo / "rules")], "feeds": feeds,
-           "fetch": {"allow_private_addresses": True, "per_host": 8}}
+           "fetch": {"allow_private_addresses": True, "per_host": per_host}}
     path = folder / "bench.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return path
@@ -69,6 +70,42 @@ def run_prefect(config: Path) -> int:
     return cycle_flow(config_path=str(config), deliver=False).articles_extracted
 
 
+def not_modified_poll(n: int) -> None:
+    """N feeds that all answer 304 (their ETag stored by a first poll), through the Prefect flow."""
+    from flows.cycle import cycle_flow
+    from newswatch.localserver import LocalHTTPServer, Route
+
+    def answer(handler) -> Route:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Route(b"", status=304, headers={"ETag": '"v1"'})
+        return Route(b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+                     headers={"ETag": '"v1"'}, content_type="application/rss+xml")
+
+    server = LocalHTTPServer()
+    for i in range(n):
+        server.routes[f"/f{i}"] = answer
+    server.start()
+    feeds = [{"name": f"feed-{i}", "url": server.url(f"/f{i}")} for i in range(n)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = newswatch_config(Path(tmp), feeds, per_host=32)
+            first_s, _ = timed(lambda: cycle_flow(config_path=str(config), deliver=False) and 0)
+            again_s, _ = timed(lambda: cycle_flow(config_path=str(config), deliver=False) and 0)
+            bare_s, _ = timed(bare_304_loop, feeds)
+    finally:
+        server.stop()
+    print(f"{n} feeds answering 304, through the Prefect flow: {again_s:.2f} s "
+          f"(first poll with bodies {first_s:.2f} s; bare httpx loop sending If-None-Match {bare_s:.2f} s, "
+          f"ratio {again_s / bare_s:.2f}x)")
+
+
+def bare_304_loop(feeds: list[dict]) -> int:
+    with httpx.Client(timeout=15) as client:
+        for feed in feeds:
+            client.get(feed["url"], headers={"If-None-Match": '"v1"'})
+    return len(feeds)
+
+
 def timed(fn, *args) -> tuple[float, int]:
     start = time.perf_counter()
     n = fn(*args)
@@ -80,7 +117,11 @@ def main() -> None:
     ap.add_argument("--feeds", type=int, default=20)
     ap.add_argument("--items", type=int, default=10)
     ap.add_argument("--prefect", action="store_true", help="also run through the Prefect flow (ephemeral API)")
+    ap.add_argument("--not-modified", type=int, default=0, metavar="N",
+                    help="also poll N feeds that all answer 304, through the Prefect flow")
     args = ap.parse_args()
+    if args.not_modified:
+        not_modified_poll(args.not_modified)
     server, feeds = build_corpus(args.feeds, args.items)
     try:
         base_s, base_n = timed(bare_loop, feeds)

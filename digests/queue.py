@@ -50,7 +50,8 @@ def _outlet_for(story: Story, url: str) -> str:
     return next((o.name for o in story.outlets if o.url == url), "")
 
 
-def queue_items(store, settings: Settings, story: Story, article: Article, matches: Sequence[Match], now: datetime) -> int:
+def queue_items(store, settings: Settings, story: Story, article: Article, matches: Sequence[Match], now: datetime,
+                *, revision: int = 0) -> int:
     """Queue the story for every destination each match feeds; returns how many rows are new.
 
     Idempotent: the outbox key (story, destination, rule) ignores repeats, so a
@@ -60,7 +61,8 @@ def queue_items(store, settings: Settings, story: Story, article: Article, match
     for match in matches:
         for dest in destinations_for(settings, match):
             item = make_item(story, article, match, dest)
-            rows.append(dict(story_id=story.id, destination=dest, rule=match.rule, priority=match.priority, payload=item_to_json(item)))
+            rows.append(dict(story_id=story.id, destination=dest, rule=match.rule, priority=match.priority,
+                             payload=item_to_json(item), revision=revision))
     created = store.outbox.enqueue(rows, now) if rows else 0
     if created:
         log.debug("queued %d digest item(s)", created, extra={"stage": "digest", "url": article.url})

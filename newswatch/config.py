@@ -63,6 +63,10 @@ class DedupSettings(_Section):
     )
     title_similarity: float = Field(90.0, gt=0, le=100, description="rapidfuzz ratio of normalised titles that joins short items")
     short_text_chars: int = Field(300, ge=0, description="below this many normalised body characters, a similar title also joins")
+    substantive_update: float = Field(
+        0.15, ge=0, le=1,
+        description="share of new text that makes a joining article an update; rules with realert_on_update alert again for it",
+    )
 
 
 class FeedConfig(_Section):

@@ -160,8 +160,7 @@ class Processor:
         if not created:
             return article_id
         summary.articles_extracted += 1
-        story = self.index.add(article, article_id, now)
-        self.store.articles.set_story(article_id, story.id)
+        story = self.index.add(article, article_id, now)  # also records articles.story_id
         if story.is_new:
             summary.stories_new += 1
         else:
@@ -171,14 +170,19 @@ class Processor:
             self.store.matches.record(article_id, m, now, story_id=story.id, replace=not story.is_new)
             summary.matches_per_rule[m.rule] = summary.matches_per_rule.get(m.rule, 0) + 1
             log.info("matched %s", article.url, extra={"rule": m.rule, "url": article.url, "stage": "rules"})
-        if matches and (story.is_new or _realert(self.rules, matches)):
+        if story.is_new:
             summary.digest_items_queued += queue_items(self.store, self.settings, story, article, matches, now)
+        elif story.novelty >= self.settings.dedup.substantive_update:
+            # a substantive update alerts again only for the rules that ask for it
+            again = [m for m in matches if _realerts(self.rules, m.rule)]
+            summary.digest_items_queued += queue_items(self.store, self.settings, story, article, again, now,
+                                                       revision=article_id)
         return article_id
 
 
-def _realert(ruleset, matches) -> bool:
-    by_id = {r.id: r for r in getattr(ruleset, "rules", ())}
-    return any(getattr(by_id.get(m.rule), "realert_on_update", False) for m in matches)
+def _realerts(ruleset, rule_id: str) -> bool:
+    rule = ruleset.get(rule_id)
+    return bool(rule and rule.realert_on_update)
 
 
 def _outlet_names(settings: Settings) -> dict[str, str]:

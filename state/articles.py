@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from newswatch.models import Article
@@ -64,10 +64,6 @@ class ArticleRepo:
             if existing is None:
                 raise
             return existing, False
-
-    def set_story(self, article_id: int, story_id: int) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(update(T).where(T.c.id == article_id).values(story_id=story_id))
 
     def get(self, article_id: int) -> Article | None:
         with self.store.engine.connect() as conn:

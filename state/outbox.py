@@ -66,7 +66,7 @@ class OutboxRepo:
 
     # -- queueing -------------------------------------------------------------
     def enqueue(self, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-        """Insert-or-ignore on (story, destination, rule); returns how many rows are new."""
+        """Insert-or-ignore on (story, destination, rule, revision); returns how many rows are new."""
         created = 0
         try:
             with self.store.engine.begin() as conn:
@@ -74,8 +74,9 @@ class OutboxRepo:
                     stmt = self._insert(T).values(
                         story_id=row["story_id"], destination=row["destination"], rule=row["rule"],
                         priority=row.get("priority", "normal"), payload=row["payload"], status="pending",
-                        attempts=0, created_at=now,
-                    ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule"]).returning(T.c.id)
+                        attempts=0, created_at=now, revision=row.get("revision", 0),
+                    ).on_conflict_do_nothing(
+                        index_elements=["story_id", "destination", "rule", "revision"]).returning(T.c.id)
                     # RETURNING, not rowcount: psycopg reports -1 for an ignored conflict
                     created += len(conn.execute(stmt).fetchall())
         except SQLAlchemyError as exc:

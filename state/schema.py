@@ -234,7 +234,9 @@ outbox = Table(
     Column("claimed_by", String(80)),
     Column("sent_at", UtcDateTime),
     Column("batch_id", String(40)),  # the message this item went out in
-    UniqueConstraint("story_id", "destination", "rule", name="uq_outbox_story_destination_rule"),
+    # 0 for a story's first alert; the updating article's id when a rule re-alerts on an update
+    Column("revision", Integer, nullable=False, default=0),
+    UniqueConstraint("story_id", "destination", "rule", "revision", name="uq_outbox_story_destination_rule"),
 )
 Index("ix_outbox_status", outbox.c.status, outbox.c.destination)
 
