@@ -1,6 +1,7 @@
 """A full newswatch cycle over a local corpus beside the bare libraries doing the same work.
 
-    python benchmarks/bench_cycle.py [--feeds 20] [--items 10] [--prefect] [--not-modified 1000]
+    python benchmarks/bench_cycle.py [--feeds 20] [--items 10] [--prefect] [--workers 2]
+                                     [--state-url URL] [--not-modified 1000]
 
 Baseline: httpx + feedparser + trafilatura in a plain loop (fetch each feed,
 parse it, fetch each article, extract it). newswatch: the same corpus through
@@ -40,11 +41,11 @@ def bare_loop(feeds: list[dict]) -> int:
     return n
 
 
-def newswatch_config(folder: Path, feeds: list[dict], per_host: int = 8) -> Path:
+def newswatch_config(folder: Path, feeds: list[dict], per_host: int = 8, state_url: str = "") -> Path:
     repo = Path(__file__).resolve().parents[1]
     # every local feed shares one host, 127.0.0.1; real feeds spread over many hosts
     cfg = {"data_dir": str(folder), "rules": [str(repo / "rules")], "feeds": feeds,
-           "fetch": {"allow_private_addresses": True, "per_host": per_host}}
+           "fetch": {"allow_private_addresses": True, "per_host": per_host}, "state": {"url": state_url}}
     path = folder / "bench.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return path
@@ -106,6 +107,40 @@ def bare_304_loop(feeds: list[dict]) -> int:
     return len(feeds)
 
 
+WORKER = """
+import sys
+from newswatch.config import load_settings
+from newswatch.cycle import run_cycle
+from state import Store
+settings = load_settings(sys.argv[1])
+store = Store.open(settings.state_url)
+print(run_cycle(settings, store, deliver=False).articles_extracted)
+"""
+
+
+def run_workers(config: Path, n: int) -> int:
+    """N worker processes running the cycle at once on one shared state."""
+    import subprocess
+
+    from newswatch.config import load_settings
+    from state import Store
+
+    Store.open(load_settings(config).state_url).close()  # migrate once, before the race
+    repo = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(config)], cwd=repo, stdout=subprocess.PIPE,
+                              text=True) for _ in range(n)]
+    return sum(int(p.communicate()[0].strip().splitlines()[-1]) for p in procs)
+
+
+def _throwaway_postgres():
+    from tests.pgserver import PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        sys.exit("PostgreSQL not installed: apt-get install postgresql")
+    return PostgresServer(bindir).start()
+
+
 def timed(fn, *args) -> tuple[float, int]:
     start = time.perf_counter()
     n = fn(*args)
@@ -117,6 +152,12 @@ def main() -> None:
     ap.add_argument("--feeds", type=int, default=20)
     ap.add_argument("--items", type=int, default=10)
     ap.add_argument("--prefect", action="store_true", help="also run through the Prefect flow (ephemeral API)")
+    ap.add_argument("--workers", type=int, default=0, metavar="N",
+                    help="also run N worker processes at once on one shared state (see --state-url)")
+    ap.add_argument("--state-url", default="", help="shared state for --workers (default: a SQLite file); "
+                    "an empty PostgreSQL database is the realistic choice")
+    ap.add_argument("--postgres", action="store_true",
+                    help="for --workers, start a throwaway PostgreSQL on 127.0.0.1 (the tests' server)")
     ap.add_argument("--not-modified", type=int, default=0, metavar="N",
                     help="also poll N feeds that all answer 304, through the Prefect flow")
     args = ap.parse_args()
@@ -129,12 +170,29 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             nw_s, nw_n = timed(run_plain, newswatch_config(Path(tmp), feeds))
         print(f"newswatch cycle (plain functions):     {nw_n} articles, {nw_n / nw_s:.1f} articles/s, "
-              f"time ratio {nw_s / base_s:.2f}x the bare loop")
+              f"time ratio {nw_s / base_s:.2f}x the bare loop; "
+              f"time beyond the bare libraries' work (state, dedup, rules): {max(0.0, 1 - base_s / nw_s):.0%}")
+        if args.workers:
+            pg = _throwaway_postgres() if args.postgres else None
+            try:
+                rates = {}
+                for n in sorted({1, args.workers}):
+                    state_url = pg.create_database() if pg else args.state_url
+                    with tempfile.TemporaryDirectory() as tmp:
+                        config = newswatch_config(Path(tmp), feeds, state_url=state_url)
+                        wk_s, wk_n = timed(run_workers, config, n)
+                    rates[n] = wk_n / wk_s
+                    print(f"newswatch, {n} worker process(es) on one {'PostgreSQL' if pg else 'state'}: "
+                          f"{wk_n} articles, {rates[n]:.1f} articles/s, {rates[n] / rates[1]:.2f}x one worker")
+            finally:
+                if pg:
+                    pg.stop()
         if args.prefect:
             with tempfile.TemporaryDirectory() as tmp:
                 pf_s, pf_n = timed(run_prefect, newswatch_config(Path(tmp), feeds))
             print(f"newswatch cycle (Prefect flow):        {pf_n} articles, {pf_n / pf_s:.1f} articles/s, "
-                  f"time ratio {pf_s / base_s:.2f}x the bare loop (includes the ephemeral API start)")
+                  f"time ratio {pf_s / base_s:.2f}x the bare loop (includes the ephemeral API start); "
+                  f"Prefect + state + dedup + rules share of the time: {max(0.0, 1 - base_s / pf_s):.0%}")
     finally:
         server.stop()
 

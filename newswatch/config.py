@@ -138,6 +138,9 @@ class ExtractSettings(_Section):
     good_enough: float = Field(
         5.0, ge=0, description="quality score at which the slower fallbacks (page-state JSON) are skipped"
     )
+    processes: int = Field(
+        0, ge=0, description="extract pages in this many worker processes (CPU-bound); 0 = in the cycle's own process"
+    )
 
 
 class InstitutionSettings(_Section):

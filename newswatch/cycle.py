@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ProcessPoolExecutor
 import os
 import socket
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ def extract_page(page: Page, settings: Settings) -> Article:
     from extractors.article import extract_article
 
     return extract_article(page.content, url=page.url or page.entry.canonical_url, content_type=page.content_type,
-                           entry=page.entry, default_tz=settings.tz, settings=getattr(settings, "extract", None))
+                           entry=page.entry, default_tz=settings.tz, settings=settings.extract)
 
 
 def summary_article(entry: Entry, feed_outlet: str) -> Article | None:
@@ -194,10 +195,14 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
                     extract_map: Callable | None = None) -> None:
     """Claim pending entries batch by batch: fetch, extract, then process in order.
 
-    `extract_map(fn, pages)` lets the flow fan extraction out to a task runner;
-    the default runs it inline.
+    Extraction runs inline, or in `extract.processes` worker processes;
+    `extract_map(fn, pages)` lets a caller supply its own fan-out.
     """
     worker = worker or worker_id()
+    if extract_map is None and settings.extract.processes > 1:
+        with ProcessPoolExecutor(settings.extract.processes) as pool:
+            return process_pending(settings, store, now, summary, worker=worker, batch_size=batch_size,
+                                   progress=progress, extract_map=lambda fn, items: _pool_map(pool, settings, items))
     processor = Processor.open(settings, store, now, summary)
     outlets = _outlet_names(settings)
     done, total = 0, store.entries.count_by_status().get("pending", 0)
@@ -218,6 +223,11 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
 
 def _inline_map(fn, items):
     return [fn(i) for i in items]
+
+
+def _pool_map(pool: ProcessPoolExecutor, settings: Settings, pages: list[Page]) -> list:
+    # trafilatura holds the GIL, so CPU-bound extraction scales only across processes
+    return list(pool.map(_safe_extract, pages, [settings] * len(pages), chunksize=4))
 
 
 def _safe_extract(page: Page, settings: Settings) -> Article | NewswatchError:

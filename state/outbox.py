@@ -246,7 +246,7 @@ class OutboxRepo:
         stmt = self._insert(T).values(
             story_id=0, destination=destination, rule=rule, priority="low", payload={}, status="sent",
             attempts=0, created_at=now, sent_at=now,
-        ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule"])
+        ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule", "revision"])
         with self.store.engine.begin() as conn:
             conn.execute(stmt)
 
