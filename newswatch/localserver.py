@@ -73,6 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
 class LocalHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # the default backlog of 5 refuses a poll of many feeds at once
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import re2
-import yaml
 from pydantic import ValidationError
 
 from newswatch.errors import ConfigError
 from newswatch.models import Article, Match
-from newswatch.yamlpos import LoadedYaml, _duplicate_keys, _walk
+from newswatch.yamlpos import LoadedYaml, load_yaml_file
 from rules.errors import RuleIssue
 from rules.institutions import InstitutionRegistry
 from rules.matcher import Matcher, build
@@ -53,40 +52,6 @@ class RuleSet:
     def skipped(self) -> list[tuple[str, str]]:
         """(file, reason) pairs for CycleSummary.rules_skipped."""
         return [(e.file, f"{e.line}:{e.column}: {e.message}") for e in self.errors]
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_yaml_fast(path: Path) -> LoadedYaml:
-    """Like newswatch.yamlpos.load_yaml_file, but parses once and with libyaml when present.
-
-    Rule folders can hold a thousand rules; the pure-Python parser run twice took seconds.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", where=str(path)) from None
-    source = str(path)
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise ConfigError(f"not valid YAML: {exc.problem or exc}", where=where) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", where=source) from None
-    finally:
-        loader.dispose()
-    positions: dict = {}
-    if node is not None:
-        _duplicate_keys(node, source)
-        _walk(node, (), positions)
-    return LoadedYaml(data=data, source=source, positions=positions)
 
 
 def rule_files(paths: Sequence[Path]) -> tuple[list[Path], list[RuleIssue]]:
@@ -216,7 +181,7 @@ def load_rules(paths: Sequence[Path], *, destinations: set[str] | None = None) -
     seen: dict[str, str] = {}
     for path in files:
         try:
-            loaded = load_yaml_fast(path)
+            loaded = load_yaml_file(path)
         except ConfigError as exc:
             issues.append(_config_issue(exc, str(path)))
             continue
