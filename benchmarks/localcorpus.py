@@ -21,7 +21,21 @@ def _sentences() -> list[str]:
     return [p for a in sample["articles"] for p in a["paragraphs"]]
 
 
-def build_corpus(n_feeds: int, per_feed: int, seed: int = 7) -> tuple[LocalHTTPServer, list[dict]]:
+def _padding(kb: int, rng: random.Random) -> str:
+    """Site furniture real pages carry (menus, most-read lists, scripts): what makes a page ~60 kB."""
+    if kb <= 0:
+        return ""
+    parts, size = [], 0
+    while size < kb * 1024:
+        place, topic = rng.choice(PLACES), rng.choice(TOPICS)
+        item = (f'<li><a href="/news/{rng.randint(1, 10**6)}">{place} {topic} 관련 소식 '
+                f'{rng.randint(1, 999)}</a></li><script>var ad_{rng.randint(1, 10**6)} = "slot";</script>')
+        parts.append(item)
+        size += len(item.encode())
+    return f'<aside class="most-read"><ul>{"".join(parts)}</ul></aside>'
+
+
+def build_corpus(n_feeds: int, per_feed: int, seed: int = 7, page_kb: int = 0) -> tuple[LocalHTTPServer, list[dict]]:
     rng = random.Random(seed)
     pool = _sentences()
     server = LocalHTTPServer()
@@ -44,7 +58,8 @@ def build_corpus(n_feeds: int, per_feed: int, seed: int = 7) -> tuple[LocalHTTPS
                        "paragraphs": paras}
             url = f"{base}/f{f}/news/{n}"
             when = now - timedelta(minutes=n)
-            server.routes[f"/f{f}/news/{n}"] = Route(_page(article, outlet, url, when, []).encode())
+            page = _page(article, outlet, url, when, []).replace("</main>", _padding(page_kb, rng) + "</main>")
+            server.routes[f"/f{f}/news/{n}"] = Route(page.encode())
             items.append((article, url, when))
         rss = "".join(
             f"<item><title>{a['title']}</title><link>{u}</link><guid>{u}</guid>"
