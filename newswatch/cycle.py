@@ -73,6 +73,9 @@ def poll_stage(settings: Settings, store, feeds: Sequence[FeedConfig], now: date
         summary.new_entries += len(p.new_entries)
         if p.failure is not None:
             summary.feed_failures.append(p.failure)
+        if p.status == "skipped" and p.next_check_at is not None:
+            until = p.next_check_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+            summary.feeds_waiting.append((p.feed, f"{p.last_error or 'backing off'}; next try {until}"))
         log.info("polled %s: %s, %d new", p.feed, p.status, len(p.new_entries),
                  extra={"feed": p.feed, "stage": "poll"})
 

@@ -141,6 +141,7 @@ class CycleSummary:
     digests_sent: int = 0
     matches_per_rule: dict[str, int] = field(default_factory=dict)
     feed_failures: list[FeedFailure] = field(default_factory=list)
+    feeds_waiting: list[tuple[str, str]] = field(default_factory=list)  # feed, why and until when
     article_failures: list[tuple[str, str, str]] = field(default_factory=list)  # url, kind, message
     rules_skipped: list[tuple[str, str]] = field(default_factory=list)  # file, reason
     delivery_failures: list[tuple[str, str]] = field(default_factory=list)  # destination, message
@@ -156,6 +157,7 @@ def merge_summaries(summaries) -> CycleSummary:
         for rule, n in s.matches_per_rule.items():
             total.matches_per_rule[rule] = total.matches_per_rule.get(rule, 0) + n
         total.feed_failures.extend(s.feed_failures)
+        total.feeds_waiting.extend(s.feeds_waiting)
         total.article_failures.extend(s.article_failures)
         total.rules_skipped.extend(x for x in s.rules_skipped if x not in total.rules_skipped)
         total.delivery_failures.extend(s.delivery_failures)

@@ -43,6 +43,7 @@ class FeedPoll:
     warnings: tuple[str, ...] = ()
     next_check_at: datetime | None = None  # when failed or skipped: the next try
     entry_ids: tuple[int, ...] = ()  # state ids of new_entries, same order
+    last_error: str | None = None  # when skipped: the failure that set the wait ("dns: cannot resolve …")
 
 
 def parse_duration(value: str | float | int) -> timedelta:
@@ -157,7 +158,8 @@ class _WriteBatch:
 async def _poll_one(settings: Settings, store, fetcher: Fetcher, feed: FeedConfig, state: FeedState | None,
                     now: datetime, rng: random.Random | None, unchanged: list[str], writer: _WriteBatch) -> FeedPoll:
     if state is not None and state.next_check_at is not None and state.next_check_at > now:
-        return FeedPoll(feed.name, "skipped", next_check_at=state.next_check_at)
+        last = f"{state.last_error_kind}: {state.last_error_message}" if state.last_error_kind else None
+        return FeedPoll(feed.name, "skipped", next_check_at=state.next_check_at, last_error=last)
     same_url = state is not None and state.url == feed.url
     try:
         fetched = await fetcher.get(feed.url, etag=state.etag if same_url else None,

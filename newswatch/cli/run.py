@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from newswatch.cli.common import CONFIG_OPTION, console, default_config_path, err_console, fail, print_json
@@ -106,20 +107,19 @@ def run_flow(config_path: Path | None, *, deliver: bool = True, verbose: bool = 
 
 
 def print_summary(summary: CycleSummary) -> None:
-    for f in summary.feed_failures:
-        console.print(f"[yellow]feed failed[/] {f.feed}: {f.kind}: {f.message}", soft_wrap=True)
-    for url, kind, message in summary.article_failures:
-        console.print(f"[yellow]article failed[/] {url}: {kind}: {message}", soft_wrap=True)
-    for where, reason in summary.rules_skipped:
-        console.print(f"[yellow]rule skipped[/] {where}: {reason}", soft_wrap=True)
-    for dest, message in summary.delivery_failures:
-        console.print(f"[yellow]delivery failed[/] {dest}: {message}", soft_wrap=True)
+    lines = [("feed failed", f"{f.feed}: {f.kind}: {f.message}") for f in summary.feed_failures]
+    lines += [("feed waiting", f"{feed}: {why}") for feed, why in summary.feeds_waiting]
+    lines += [("article failed", f"{url}: {kind}: {message}") for url, kind, message in summary.article_failures]
+    lines += [("rule skipped", f"{where}: {reason}") for where, reason in summary.rules_skipped]
+    lines += [("delivery failed", f"{dest}: {message}") for dest, message in summary.delivery_failures]
+    for label, text in lines:
+        console.print(f"[yellow]{label}[/] {escape(text)}", soft_wrap=True)
     matches = ", ".join(f"{rule} {n}" for rule, n in sorted(summary.matches_per_rule.items())) or "none"
     console.print(
         f"[bold]cycle done:[/] {summary.feeds_polled} feeds polled ({summary.feeds_not_modified} unchanged, "
         f"{len(summary.feed_failures)} failed, {summary.feeds_skipped_backoff} waiting to retry), "
         f"{summary.new_entries} new entries, {summary.articles_extracted} new articles, "
-        f"{summary.duplicates_dropped} duplicates dropped, matches: {matches}, "
+        f"{summary.duplicates_dropped} duplicates dropped, matches: {escape(matches)}, "
         f"{summary.digest_items_queued} digest items queued, {summary.digests_sent} digests sent",
         soft_wrap=True,
     )

@@ -59,6 +59,11 @@ def test_run_without_network_names_each_unreachable_feed(tmp_path, prefect_home)
     assert any("닫힌포트" in l and "connection" in l for l in lines), lines
     assert any("없는호스트" in l and "dns" in l for l in lines), lines
     assert "Traceback" not in result.stderr
+    # run again at once: both feeds wait out their backoff, and each still gets its line
+    again = _newswatch(["run", "--config", str(config)], tmp_path, prefect_home)
+    assert again.returncode == 0, again.stderr[-3000:]
+    waiting = [l for l in again.stdout.splitlines() if l.startswith("feed waiting")]
+    assert len(waiting) == 2 and any("없는호스트" in l and "dns" in l and "next try" in l for l in waiting), again.stdout
 
 
 def test_run_with_a_bad_config_exits_non_zero_with_the_place(tmp_path, prefect_home):
