@@ -161,6 +161,34 @@ def _throwaway_postgres():
     return PostgresServer(bindir).start()
 
 
+STAGES = {  # package folder -> what its time is
+    "/extractors/http": "HTTP", "/httpx/": "HTTP", "/httpcore/": "HTTP",
+    "/extractors/feeds": "feed parsing", "/feedparser/": "feed parsing",
+    "/extractors/": "extraction", "/trafilatura/": "extraction", "/lxml/": "extraction",
+    "/state/": "state", "/sqlalchemy/": "state", "/dedup/": "dedup", "/rules/": "rules", "/digests/": "outbox",
+    "epoll": "HTTP", "_socket": "HTTP", "sqlite3": "state", "psycopg": "state", "lxml": "extraction",
+}
+
+
+def time_split(config: Path) -> dict[str, float]:
+    """Where the plain cycle's time goes, by stage (cProfile; Python-heavy stages are inflated a little)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_plain(config)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = sum(tt for (_, _, _, tt, _) in stats.values())
+    split: dict[str, float] = {}
+    for (filename, _, name), (_, _, tt, _, _) in stats.items():
+        where = filename if filename != "~" else name  # C functions: "<method 'execute' of 'sqlite3.Cursor'...>"
+        stage = next((v for k, v in STAGES.items() if k in where), "other")
+        split[stage] = split.get(stage, 0.0) + tt
+    return {k: v / total for k, v in sorted(split.items(), key=lambda kv: -kv[1])}
+
+
 def timed(fn, *args) -> tuple[float, int]:
     start = time.perf_counter()
     n = fn(*args)
@@ -180,6 +208,7 @@ def main() -> None:
                     "an empty PostgreSQL database is the realistic choice")
     ap.add_argument("--postgres", action="store_true",
                     help="for --workers, start a throwaway PostgreSQL on 127.0.0.1 (the tests' server)")
+    ap.add_argument("--split", action="store_true", help="also profile the plain cycle and print its time by stage")
     ap.add_argument("--not-modified", type=int, default=0, metavar="N",
                     help="also poll N feeds that all answer 304, through the Prefect flow")
     args = ap.parse_args()
@@ -196,6 +225,11 @@ def main() -> None:
         print(f"newswatch cycle (plain functions):     {nw_n} articles, {nw_n / nw_s:.1f} articles/s, "
               f"time ratio {nw_s / base_s:.2f}x the plain loop; share of the time beyond the same library work "
               f"at the same concurrency (state, dedup, rules, outbox): {max(0.0, 1 - conc_s / nw_s):.0%}")
+        if args.split:
+            with tempfile.TemporaryDirectory() as tmp:
+                split = time_split(newswatch_config(Path(tmp), feeds))
+            print("plain cycle time by stage (own time of each package's functions, cProfile): "
+                  + ", ".join(f"{k} {v:.0%}" for k, v in split.items()))
         if args.workers:
             pg = _throwaway_postgres() if args.postgres else None
             try:
