@@ -180,7 +180,7 @@ def time_split(config: Path) -> dict[str, float]:
     run_plain(config)
     profiler.disable()
     stats = pstats.Stats(profiler).stats
-    total = sum(tt for (_, _, _, tt, _) in stats.values())
+    total = sum(tt for (_, _, tt, _, _) in stats.values())
     split: dict[str, float] = {}
     for (filename, _, name), (_, _, tt, _, _) in stats.items():
         where = filename if filename != "~" else name  # C functions: "<method 'execute' of 'sqlite3.Cursor'...>"
