@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System packages some tests use: PostgreSQL (state tests on both backends) and Chromium
-# (a screenshot test). Idempotent and tolerant: what is already installed is skipped, and
+# System packages some tests use: PostgreSQL (state tests on both backends), Chromium and
+# Korean fonts (the e-mail rendering test). Idempotent and tolerant: what is already installed is skipped, and
 # when apt cannot install something we warn and carry on, so those tests skip with their
 # own message instead of CI dying here.
 set -uo pipefail
@@ -16,12 +16,18 @@ have_chromium() {
         || command -v google-chrome >/dev/null 2>&1
 }
 
+have_cjk_fonts() {
+    # Korean glyphs for the e-mail screenshot; without them Chromium draws boxes
+    command -v fc-list >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q .
+}
+
 wanted=()
 have_postgres || wanted+=(postgresql)
 have_chromium || wanted+=(chromium)
+have_cjk_fonts || wanted+=(fonts-noto-cjk)
 
 if [ ${#wanted[@]} -eq 0 ]; then
-    echo "install-system-packages: postgresql and chromium already present"
+    echo "install-system-packages: postgresql, chromium and Korean fonts already present"
     exit 0
 fi
 
