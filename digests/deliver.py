@@ -28,7 +28,7 @@ from newswatch.errors import NewswatchError
 from newswatch.models import DigestItem, Outlet
 from digests import schedule
 from digests.model import build_digest, item_from_json, ordered_items
-from digests.queue import LOCAL, current_outlets
+from digests.queue import LOCAL, current_story
 from digests.redact import redact_text, redact_url
 from digests.render_email import render_email, render_html
 from digests.render_slack import slack_messages
@@ -201,11 +201,16 @@ def plan_messages(items: Sequence[DigestItem], channel: str, max_items: int, tz:
 
 # -- delivery -------------------------------------------------------------------
 def _refresh(store, item: DigestItem) -> DigestItem:
-    """Show the story's outlets as they are now: copies may have arrived since queueing."""
-    outlets = current_outlets(store, item.story_id)
-    if outlets is None:
+    """Show the story as it is now: copies may have arrived since queueing, and the
+    cluster's representative (the fullest text, earliest on ties) leads the entry."""
+    story = current_story(store, item.story_id)
+    if story is None:
         return item
-    others = tuple(o for o in outlets if o.name != item.outlet and o.url != item.url)
+    lead = next((o for o in story.outlets if o.url == story.representative_url), None)
+    if lead is not None and lead.url != item.url:
+        item = replace(item, title=story.title or item.title, url=lead.url, outlet=lead.name,
+                       published=story.published or item.published)
+    others = tuple(o for o in story.outlets if o.name != item.outlet and o.url != item.url)
     return replace(item, also_in=_unique(others))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from newswatch.config import DestinationConfig, Settings
-from newswatch.models import Article, DigestItem, Match, Outlet, Story
+from newswatch.models import Article, DigestItem, Match, Story
 from digests.model import item_to_json, make_snippet
 
 log = logging.getLogger("newswatch.digests")
@@ -69,13 +69,13 @@ def queue_items(store, settings: Settings, story: Story, article: Article, match
     return created
 
 
-def current_outlets(store, story_id: int) -> tuple[Outlet, ...] | None:
-    """The story's outlets now (copies may have arrived since queueing); None when unknown."""
+def current_story(store, story_id: int) -> Story | None:
+    """The story as it is now (copies may have arrived since queueing); None when unknown."""
     try:
-        story = store.stories.story(story_id)
+        return store.stories.story(story_id)
     except KeyError:
-        return None  # the story was pruned; the payload's outlets are all we have
+        return None  # the story was pruned; the payload is all we have
     except Exception as exc:  # the stage boundary: a lookup failure must not block delivery
         log.warning("story %s lookup failed: %s", story_id, type(exc).__name__, extra={"stage": "digest"})
         return None
-    return tuple(story.outlets) if story is not None else None
+

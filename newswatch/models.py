@@ -95,6 +95,7 @@ class Story:
     similarity: float = 1.0  # what joined the latest member (1.0 for the first)
     method: str = "first"  # how the latest member joined: first | url | guid | hash | minhash | title
     novelty: float = 0.0  # share of the latest member's text absent from the copy it matched (high = substantive update)
+    published: datetime | None = None  # the representative's publication time, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,7 @@ def signature_rows(conn: Connection, seq: int, since: datetime) -> list:
 
 def load_story(conn: Connection, story_id: int, **latest) -> Story:
     row = conn.execute(
-        select(S.c.id, S.c.title, A.c.canonical_url)
+        select(S.c.id, S.c.title, A.c.canonical_url, A.c.published)
         .select_from(S.join(A, A.c.id == S.c.representative_article_id, isouter=True))
         .where(S.c.id == story_id)
     ).first()
@@ -162,7 +162,8 @@ def load_story(conn: Connection, story_id: int, **latest) -> Story:
     outlets: dict[str, Outlet] = {}
     for outlet in members(conn, story_id):
         outlets.setdefault(outlet.name, outlet)
-    return Story(id=row.id, representative_url=row.canonical_url or "", title=row.title, outlets=tuple(outlets.values()), **latest)
+    return Story(id=row.id, representative_url=row.canonical_url or "", title=row.title, outlets=tuple(outlets.values()),
+                 published=row.published, **latest)
 
 
 def members(conn: Connection, story_id: int) -> list[Outlet]:

@@ -43,7 +43,10 @@ def test_demo_sources_cycle_then_nothing_new(tmp_path):
         titles = {p["title"] for rule, p, _ in _outbox(store) if rule == "gwangju-ai"}
         assert "경기도 광주시, AI 신호 제어로 출퇴근 정체 줄인다" not in titles
         assert any("데이터센터 2단계" in t for t in titles) and len(titles) == 3
-        assert printed and "+1" in printed[0]
+        # the wire story leads its entry (the fuller, earlier text), with the copy's outlet beside it,
+        # even though the shorter copy was processed first
+        assert printed and "광주 국가 AI 데이터센터 2단계 착공" in printed[0]
+        assert "[종합] 광주 AI 데이터센터" not in printed[0] and "+1개 매체: 남도경제신문" in printed[0]
         # restart: a new store object on the same file sees everything as seen
         store.close()
         store = Store.open(settings.state_url)
