@@ -3,14 +3,15 @@ another process or on another machine) and returns a small summary of counts."""
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from newswatch import cycle
-from newswatch.config import load_settings
+from newswatch.config import Settings, load_settings
 from newswatch.errors import is_transient
 from newswatch.models import CycleSummary
 from state import Store
@@ -35,40 +36,38 @@ _RETRIES = dict(retries=2, retry_delay_seconds=[5, 30], retry_jitter_factor=0.5,
                 retry_condition_fn=retry_transient, cache_policy=NO_CACHE)
 
 
-@task(name="poll-feeds", **_RETRIES)
-def poll_feeds_task(config_path: str | None, feed_names: Sequence[str], now: datetime) -> CycleSummary:
+@contextmanager
+def _opened(config_path: str | None) -> Iterator[tuple[Settings, Store]]:
     settings = load_settings(config_path)
-    store = Store.open(settings.state_url, upgrade=False)
+    store = Store.open(settings.state_url, upgrade=False)  # the flow has applied migrations
     try:
-        summary = CycleSummary()
-        cycle.poll_stage(settings, store, cycle.enabled_feeds(settings, feed_names), now, summary, report_progress)
-        return summary
+        yield settings, store
     finally:
         store.close()
+
+
+@task(name="poll-feeds", **_RETRIES)
+def poll_feeds_task(config_path: str | None, feed_names: Sequence[str], now: datetime) -> CycleSummary:
+    summary = CycleSummary()
+    with _opened(config_path) as (settings, store):
+        cycle.poll_stage(settings, store, cycle.enabled_feeds(settings, feed_names), now, summary, report_progress)
+    return summary
 
 
 @task(name="process-articles", **_RETRIES)
 def process_task(config_path: str | None, now: datetime) -> CycleSummary:
-    settings = load_settings(config_path)
-    store = Store.open(settings.state_url, upgrade=False)
-    try:
-        summary = CycleSummary()
+    summary = CycleSummary()
+    with _opened(config_path) as (settings, store):
         cycle.process_pending(settings, store, now, summary, progress=report_progress)
-        return summary
-    finally:
-        store.close()
+    return summary
 
 
 @task(name="deliver-digests", **_RETRIES)
 def deliver_task(config_path: str | None, now: datetime):
-    settings = load_settings(config_path)
-    store = Store.open(settings.state_url, upgrade=False)
-    try:
-        summary = CycleSummary()
+    summary = CycleSummary()
+    with _opened(config_path) as (settings, store):
         report = cycle.deliver_stage(settings, store, now, summary, echo=_echo)
-        return summary, report
-    finally:
-        store.close()
+    return summary, report
 
 
 def _echo(text: str) -> None:

@@ -14,13 +14,13 @@ import logging
 from concurrent.futures import ProcessPoolExecutor
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable, Sequence
 
 from newswatch.config import FeedConfig, Settings
 from newswatch.errors import NewswatchError
-from newswatch.models import Article, CycleSummary, Entry, FeedFailure
+from newswatch.models import Article, CycleSummary, Entry
 
 log = logging.getLogger("newswatch.cycle")
 
@@ -271,8 +271,6 @@ def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, s
 
 
 def _with_outlet(article: Article, outlet: str) -> Article:
-    from dataclasses import replace
-
     return replace(article, site_name=outlet)
 
 
@@ -300,6 +298,3 @@ def run_cycle(settings: Settings, store, *, now: datetime | None = None, progres
         deliver_stage(settings, store, now, summary, echo=echo)
     return summary
 
-
-def failure_line(f: FeedFailure) -> str:
-    return f"feed {f.feed}: {f.kind}: {f.message}"
