@@ -71,13 +71,23 @@ class DedupIndex:
         return len(self.engine)
 
     # -- the decision --------------------------------------------------------
-    def add(self, article: Article, article_id: int, now: datetime) -> Story:
-        """Put a saved article in its story (an existing one or a new one) and return that story."""
+    def features(self, article: Article) -> Features:
+        """The article's signatures: the costly part, to compute before any lock is taken."""
+        return self.engine.features(article)
+
+    def add(self, article: Article, article_id: int, now: datetime, *, new_article: bool = False,
+            features: Features | None = None) -> Story:
+        """Put a saved article in its story (an existing one or a new one) and return that story.
+
+        new_article: the article row was inserted in the caller's open transaction, so
+        it cannot be in a story yet and the replay check is skipped.
+        """
         if not self._loaded:
             self.load(now)
-        features = self.engine.features(article)  # the costly part, outside the lock
+        if features is None:
+            features = self.engine.features(article)
         with self.store.stories.decision() as tx:
-            known = tx.membership(article_id)
+            known = None if new_article else tx.membership(article_id)
             if known is not None:
                 # a replay of an article already placed: same answer, nothing written
                 return tx.story(
@@ -95,27 +105,30 @@ class DedupIndex:
                 article_id, story_id, signer.to_bytes(features.hashvalues), signer.to_bytes(features.lead_hashvalues),
                 features.body_len, now, seq + 1,
             )
-            story = tx.story(
-                story_id,
-                is_new=decision.story_id is None,
-                similarity=decision.similarity,
-                method=decision.method,
-                novelty=decision.novelty,
-            )
-        self.engine.insert_features(article_id, story_id, features, created_at=now)
-        self._seq = max(self._seq, seq + 1)
+            if decision.story_id is None:
+                story = tx.first_story(story_id, article.url, article.title, article.site_name, article.published)
+            else:
+                story = tx.story(story_id, is_new=False, similarity=decision.similarity, method=decision.method,
+                                 novelty=decision.novelty)
+        self.store.after_commit(lambda: self._remember(article_id, story_id, features, now, seq + 1))
         log.debug(
             "dedup %s -> story %d (%s %.3f)", article.url, story_id, decision.method, decision.similarity,
             extra={"stage": "dedup", "url": article.url, "feed": article.feed},
         )
         return story
 
+    def _remember(self, article_id: int, story_id: int, features: Features, now: datetime, seq: int) -> None:
+        self.engine.insert_features(article_id, story_id, features, created_at=now)
+        self._seq = max(self._seq, seq)
+
     def _catch_up(self, tx, now: datetime) -> int:
         """Index what other workers stored since our last look; returns the highest seq in the store."""
-        for row in tx.signatures_after(self._seq, now - self.window):
-            self._insert_row(self.engine, row)
-            self._seq = max(self._seq, row.seq)
-        return max(self._seq, tx.max_seq())
+        latest = tx.max_seq()
+        if latest > self._seq:  # one cheap query when nobody else has written
+            for row in tx.signatures_after(self._seq, now - self.window):
+                self._insert_row(self.engine, row)
+                self._seq = max(self._seq, row.seq)
+        return max(self._seq, latest)
 
     def _persist(self, tx, d: Decision, f: Features, article: Article, article_id: int, now: datetime) -> int:
         published = article.published or now

@@ -138,9 +138,17 @@ class ExtractSettings(_Section):
     good_enough: float = Field(
         5.0, ge=0, description="quality score at which the slower fallbacks (page-state JSON) are skipped"
     )
-    processes: int = Field(
-        0, ge=0, description="extract pages in this many worker processes (CPU-bound); 0 = in the cycle's own process"
+    runner: Literal["inline", "processes", "dask"] = Field(
+        "inline", description="where the flow extracts pages: inline (in the processing task), processes "
+        "(a Prefect process pool on this machine) or dask (prefect-dask: a local Dask cluster, or dask_address)"
     )
+    processes: int = Field(
+        0, ge=0, description="worker processes for runner processes, or workers of the local Dask cluster; 0 = one per CPU"
+    )
+    dask_address: str = Field(
+        "", description="scheduler of an existing Dask cluster (tcp://host:8786) for runner dask; empty = start a local one"
+    )
+    batch_size: int = Field(25, ge=1, description="pages per extraction task when the runner is not inline")
 
 
 class InstitutionSettings(_Section):

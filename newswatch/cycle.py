@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ProcessPoolExecutor
 import os
 import socket
 from dataclasses import dataclass, replace
@@ -96,8 +95,10 @@ class Page:
 async def _fetch_pages(settings: Settings, store, claimed: Sequence[tuple[int, Entry]]) -> list[Page]:
     from extractors.http import Fetcher
 
+    stored = store.articles.ids_for_urls([e.canonical_url for _, e in claimed])
+
     async def one(fetcher, entry_id: int, entry: Entry) -> Page:
-        existing = store.articles.id_for_url(entry.canonical_url)
+        existing = stored.get(entry.canonical_url)
         if existing is not None:
             return Page(entry_id, entry, existing_article_id=existing)
         try:
@@ -155,16 +156,30 @@ class Processor:
         registry = StoreRegistry(store, settings.institutions.known, settings.institutions.aliases)
         return cls(settings, store, ruleset, registry, index)
 
-    def process(self, article: Article, now: datetime, summary: CycleSummary) -> int:
-        """Store, cluster, match and queue one article; returns the article id."""
+    def process(self, article: Article, now: datetime, summary: CycleSummary, *, entry_id: int | None = None) -> int:
+        """Store, cluster, match and queue one article in one transaction; returns the article id.
+
+        With entry_id, the entry is marked done in the same transaction: an article is
+        either wholly processed or not at all, and a failure leaves its entry pending.
+        """
         from dedup.index import text_hash
+
+        features = self.index.features(article)  # CPU work, before the lock is taken
+        counts = CycleSummary()
+        with self.store.transaction(dedup_lock=True):
+            article_id, created = self.store.articles.save(article, text_hash(article.text), now)
+            if created:
+                self._place(article, article_id, features, now, counts)
+            if entry_id is not None:
+                self.store.entries.mark_done(entry_id, article_id)
+        summary.absorb(counts)  # only what committed is counted
+        return article_id
+
+    def _place(self, article: Article, article_id: int, features, now: datetime, summary: CycleSummary) -> None:
         from digests.queue import queue_items
 
-        article_id, created = self.store.articles.save(article, text_hash(article.text), now)
-        if not created:
-            return article_id
         summary.articles_extracted += 1
-        story = self.index.add(article, article_id, now)  # also records articles.story_id
+        story = self.index.add(article, article_id, now, new_article=True, features=features)
         if story.is_new:
             summary.stories_new += 1
         else:
@@ -181,7 +196,6 @@ class Processor:
             again = [m for m in matches if _realerts(self.rules, m.rule)]
             summary.digest_items_queued += queue_items(self.store, self.settings, story, article, again, now,
                                                        revision=article_id)
-        return article_id
 
 
 def _realerts(ruleset, rule_id: str) -> bool:
@@ -193,19 +207,19 @@ def _outlet_names(settings: Settings) -> dict[str, str]:
     return {f.name: (f.outlet or f.name) for f in settings.feeds}
 
 
+ExtractMap = Callable[[list[Page]], list]  # pages -> Article or NewswatchError for each, in order
+
+
 def process_pending(settings: Settings, store, now: datetime, summary: CycleSummary, *,
                     worker: str | None = None, batch_size: int = 50, progress: Progress | None = None,
-                    extract_map: Callable | None = None) -> None:
+                    extract_map: ExtractMap | None = None) -> None:
     """Claim pending entries batch by batch: fetch, extract, then process in order.
 
-    Extraction runs inline, or in `extract.processes` worker processes;
-    `extract_map(fn, pages)` lets a caller supply its own fan-out.
+    Extraction runs inline unless `extract_map` fans it out (the flow passes one that
+    submits batches of pages to a Prefect task runner: processes or Dask).
     """
     worker = worker or worker_id()
-    if extract_map is None and settings.extract.processes > 1:
-        with ProcessPoolExecutor(settings.extract.processes) as pool:
-            return process_pending(settings, store, now, summary, worker=worker, batch_size=batch_size,
-                                   progress=progress, extract_map=lambda fn, items: _pool_map(pool, settings, items))
+    extract_map = extract_map or (lambda pages: extract_pages(pages, settings))
     processor = Processor.open(settings, store, now, summary)
     outlets = _outlet_names(settings)
     done, total = 0, store.entries.count_by_status().get("pending", 0)
@@ -215,8 +229,7 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
             break
         pages = asyncio.run(_fetch_pages(settings, store, claimed))
         to_extract = [p for p in pages if p.error is None and p.existing_article_id is None]
-        extracted = (extract_map or _inline_map)(lambda p: _safe_extract(p, settings), to_extract)
-        results = dict(zip((p.entry_id for p in to_extract), extracted))
+        results = dict(zip((p.entry_id for p in to_extract), extract_map(to_extract)))
         for page in pages:
             _finish_entry(processor, page, results.get(page.entry_id), outlets, now, summary)
             done += 1
@@ -224,13 +237,9 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
                 progress("articles", done, max(total, done))
 
 
-def _inline_map(fn, items):
-    return [fn(i) for i in items]
-
-
-def _pool_map(pool: ProcessPoolExecutor, settings: Settings, pages: list[Page]) -> list:
-    # trafilatura holds the GIL, so CPU-bound extraction scales only across processes
-    return list(pool.map(_safe_extract, pages, [settings] * len(pages), chunksize=4))
+def extract_pages(pages: Sequence[Page], settings: Settings) -> list:
+    """Extract each page: its Article, or the classified error that stopped it (one bad page stops nothing)."""
+    return [_safe_extract(p, settings) for p in pages]
 
 
 def _safe_extract(page: Page, settings: Settings) -> Article | NewswatchError:
@@ -262,12 +271,10 @@ def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, s
     if not article.site_name:
         article = _with_outlet(article, outlets.get(entry.feed, entry.feed))
     try:
-        article_id = processor.process(article, now, summary)
+        processor.process(article, now, summary, entry_id=page.entry_id)
     except NewswatchError as exc:
         store.entries.mark_failed(page.entry_id, exc.kind, exc.message, exc.transient, now)
         summary.article_failures.append((entry.link, exc.kind, exc.message))
-        return
-    store.entries.mark_done(page.entry_id, article_id)
 
 
 def _with_outlet(article: Article, outlet: str) -> Article:

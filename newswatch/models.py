@@ -147,19 +147,23 @@ class CycleSummary:
     rules_skipped: list[tuple[str, str]] = field(default_factory=list)  # file, reason
     delivery_failures: list[tuple[str, str]] = field(default_factory=list)  # destination, message
 
+    def absorb(self, other: "CycleSummary") -> None:
+        """Add another summary's counts and lists to this one."""
+        for name in ("feeds_polled", "feeds_not_modified", "feeds_skipped_backoff", "entries_seen", "new_entries",
+                     "articles_extracted", "duplicates_dropped", "stories_new", "digest_items_queued", "digests_sent"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for rule, n in other.matches_per_rule.items():
+            self.matches_per_rule[rule] = self.matches_per_rule.get(rule, 0) + n
+        self.feed_failures.extend(other.feed_failures)
+        self.feeds_waiting.extend(other.feeds_waiting)
+        self.article_failures.extend(other.article_failures)
+        self.rules_skipped.extend(x for x in other.rules_skipped if x not in self.rules_skipped)
+        self.delivery_failures.extend(other.delivery_failures)
+
 
 def merge_summaries(summaries) -> CycleSummary:
     """Add up the summaries of several batches (tasks return one each)."""
     total = CycleSummary()
     for s in summaries:
-        for name in ("feeds_polled", "feeds_not_modified", "feeds_skipped_backoff", "entries_seen", "new_entries",
-                     "articles_extracted", "duplicates_dropped", "stories_new", "digest_items_queued", "digests_sent"):
-            setattr(total, name, getattr(total, name) + getattr(s, name))
-        for rule, n in s.matches_per_rule.items():
-            total.matches_per_rule[rule] = total.matches_per_rule.get(rule, 0) + n
-        total.feed_failures.extend(s.feed_failures)
-        total.feeds_waiting.extend(s.feeds_waiting)
-        total.article_failures.extend(s.article_failures)
-        total.rules_skipped.extend(x for x in s.rules_skipped if x not in total.rules_skipped)
-        total.delivery_failures.extend(s.delivery_failures)
+        total.absorb(s)
     return total

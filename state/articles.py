@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from newswatch.models import Article
 from state import schema
@@ -34,8 +34,16 @@ class ArticleRepo:
         self.store = store
 
     def id_for_url(self, canonical_url: str) -> int | None:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return conn.execute(select(T.c.id).where(T.c.canonical_url == canonical_url)).scalar()
+
+    def ids_for_urls(self, canonical_urls: list[str]) -> dict[str, int]:
+        """The stored article id of each of these URLs that is stored (one query for a batch)."""
+        if not canonical_urls:
+            return {}
+        with self.store.connect() as conn:
+            rows = conn.execute(select(T.c.canonical_url, T.c.id).where(T.c.canonical_url.in_(canonical_urls))).all()
+        return {r.canonical_url: r.id for r in rows}
 
     def save(self, article: Article, text_hash: str, now: datetime) -> tuple[int, bool]:
         """Insert the article; returns (id, created). A concurrent insert of the same URL yields the existing id."""
@@ -55,23 +63,23 @@ class ArticleRepo:
             text_hash=text_hash,
             fetched_at=now,
         )
-        try:
-            with self.store.engine.begin() as conn:
-                new_id = conn.execute(insert(T).values(**values).returning(T.c.id)).scalar_one()
-            return new_id, True
-        except IntegrityError:
-            existing = self.id_for_url(article.url)
-            if existing is None:
-                raise
-            return existing, False
+        # ON CONFLICT rather than catching the error: inside a larger transaction a failed
+        # INSERT would abort all of it on PostgreSQL
+        insert = (postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert)(T)
+        with self.store.begin() as conn:
+            new_id = conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
+                                  .returning(T.c.id)).scalar()
+            if new_id is not None:
+                return new_id, True
+            return conn.execute(select(T.c.id).where(T.c.canonical_url == article.url)).scalar_one(), False
 
     def get(self, article_id: int) -> Article | None:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             row = conn.execute(select(T).where(T.c.id == article_id)).first()
         return _row_to_article(row) if row else None
 
     def since(self, when: datetime) -> list[tuple[int, Article]]:
         """Articles fetched at or after `when`, oldest first (for `rules test --since`)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(T).where(T.c.fetched_at >= when).order_by(T.c.fetched_at, T.c.id)).all()
         return [(r.id, _row_to_article(r)) for r in rows]

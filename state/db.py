@@ -8,10 +8,13 @@ ask `Store.dialect`.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
@@ -20,6 +23,8 @@ from state.errors import SchemaOutOfDate, SchemaTooNew, StateError, StateUnavail
 
 # any constant shared by every newswatch process: the advisory lock that serialises migrations
 _UPGRADE_LOCK_KEY = 0x6E657773  # "news"
+# and the one that serialises dedup decisions (a story must not be started twice): "dedu"
+DEDUP_LOCK_KEY = 0x64656475
 
 
 def redact_url(url: str) -> str:
@@ -75,6 +80,80 @@ class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        # the transaction a thread has open with `transaction()`; repositories join it
+        self._local = threading.local()
+
+    # -- transactions ---------------------------------------------------------
+    @contextmanager
+    def transaction(self, *, dedup_lock: bool = False) -> Iterator[Connection]:
+        """One transaction for several repository calls: all of them commit, or none.
+
+        Storing an article, placing it in a story, recording its matches, queueing its
+        digest items and marking its entry done is one unit: one commit instead of
+        eight, and no half-processed article after a crash. With dedup_lock the
+        transaction holds the database-wide dedup lock from its first statement
+        (taking it later, after a write, could deadlock two workers).
+        A nested call joins the open transaction.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            if dedup_lock and not self._local.locked:
+                self._take_dedup_lock(conn)
+            yield conn
+            return
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    # pysqlite would begin only at the first write; take the write lock before the first read
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                elif dedup_lock:
+                    self._take_dedup_lock(conn)
+                self._local.conn, self._local.locked = conn, dedup_lock or self.dialect == "sqlite"
+                self._local.after = []
+                try:
+                    yield conn
+                    conn.commit()
+                finally:
+                    self._local.conn = None
+        except SQLAlchemyError as exc:
+            raise wrap_db_errors(exc) from None
+        for fn in self._local.after:
+            fn()
+
+    def after_commit(self, fn) -> None:
+        """Run fn once the open transaction has committed (never if it rolls back); now when none is open.
+
+        For caches kept beside the database (the dedup index in memory), which must not
+        remember what a rolled-back transaction wrote."""
+        if getattr(self._local, "conn", None) is not None:
+            self._local.after.append(fn)
+        else:
+            fn()
+
+    def _take_dedup_lock(self, conn: Connection) -> None:
+        if self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK_KEY})
+        self._local.locked = True
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction of its own, or the thread's open `transaction()`."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reading; inside `transaction()` the same one, so reads see its writes."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> "Store":

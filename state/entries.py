@@ -63,7 +63,7 @@ class EntryRepo:
         """Store the entries never seen before and return them with their ids; known ones are ignored."""
         if not entries:
             return []
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             return self.record_new_in(conn, entries, now)
 
     def record_new_in(self, conn, entries: Sequence[Entry], now: datetime) -> list[tuple[int, Entry]]:
@@ -103,7 +103,7 @@ class EntryRepo:
             or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= now),
             or_(T.c.claimed_by.is_(None), T.c.claimed_at < stale),
         )
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             query = select(T.c.id).where(claimable).order_by(T.c.first_seen, T.c.id).limit(limit)
             if self.store.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
@@ -119,14 +119,14 @@ class EntryRepo:
         return [(row.id, row_to_entry(row)) for row in rows]
 
     def mark_done(self, entry_id: int, article_id: int | None) -> None:
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             conn.execute(update(T).where(T.c.id == entry_id).values(
                 status="done", article_id=article_id, claimed_by=None, claimed_at=None,
                 error_kind=None, error_message=None, next_attempt_at=None))
 
     def mark_failed(self, entry_id: int, kind: str, message: str, transient: bool, now: datetime) -> None:
         """Transient: retried later with backoff, failed after MAX_ATTEMPTS. Permanent: failed, kept for the CLI."""
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             attempts = (conn.execute(select(T.c.attempts).where(T.c.id == entry_id)).scalar() or 0) + 1
             retry = transient and attempts < MAX_ATTEMPTS
             conn.execute(update(T).where(T.c.id == entry_id).values(
@@ -144,11 +144,11 @@ class EntryRepo:
         if not canonical_url:
             return False
         a = schema.articles
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             return bool(conn.execute(select(exists().where(a.c.canonical_url == canonical_url))).scalar())
 
     def get(self, entry_id: int) -> dict | None:
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             row = conn.execute(select(T).where(T.c.id == entry_id)).first()
         return dict(row._mapping) if row else None
 
@@ -156,12 +156,12 @@ class EntryRepo:
         query = select(T.c.status, func.count()).group_by(T.c.status)
         if feed:
             query = query.where(T.c.feed == feed)
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             return {status: n for status, n in conn.execute(query)}
 
     def failed(self, limit: int = 50) -> list[dict]:
         """Entries given up on, newest first, for `newswatch feeds`."""
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             rows = conn.execute(select(T.c.id, T.c.feed, T.c.link, T.c.canonical_url, T.c.title, T.c.error_kind,
                                        T.c.error_message, T.c.attempts, T.c.first_seen)
                                 .where(T.c.status == "failed").order_by(T.c.first_seen.desc()).limit(limit)).all()

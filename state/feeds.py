@@ -110,7 +110,7 @@ class FeedRepo:
         feeds = list(feeds)
         if not feeds:
             return
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             have = {r.name: r.url for r in conn.execute(select(T.c.name, T.c.url))}
             for f in feeds:
                 if f.name not in have:
@@ -123,7 +123,7 @@ class FeedRepo:
                         url=f.url, etag=None, last_modified=None, next_check_at=None))
 
     def get(self, name: str) -> FeedState | None:
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             row = conn.execute(select(T).where(T.c.name == name)).first()
         return _state(row) if row else None
 
@@ -131,12 +131,12 @@ class FeedRepo:
         query = select(T)
         if names is not None:
             query = query.where(T.c.name.in_(list(names)))
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             return {row.name: _state(row) for row in conn.execute(query)}
 
     def due(self, now: datetime) -> list[str]:
         """Names of feeds whose backoff has passed (or never failed)."""
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             return list(conn.execute(select(T.c.name).where(
                 (T.c.next_check_at.is_(None)) | (T.c.next_check_at <= now)).order_by(T.c.name)).scalars())
 
@@ -149,7 +149,7 @@ class FeedRepo:
         `before` is the state read at the start of the batch, which saves a query per feed; without it
         the row is read here.
         """
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             return self.record_success_in(conn, name, now, etag=etag, last_modified=last_modified,
                                           encoding=encoding, new_entries=new_entries, not_modified=not_modified,
                                           before=before)
@@ -167,7 +167,7 @@ class FeedRepo:
         """Several feeds' successful polls in one transaction and a few statements (the poll's write batch)."""
         if not outcomes:
             return []
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             missing = [o.name for o in outcomes if o.before is None]
             read = {r.name: _state(r) for r in conn.execute(select(T).where(T.c.name.in_(missing)))} if missing else {}
             new = EntryRepo(self.store).record_new_in(conn, [e for o in outcomes for e in o.entries], now)
@@ -199,7 +199,7 @@ class FeedRepo:
     def touch(self, names: Sequence[str], now: datetime) -> None:
         """Record a 304 for many healthy feeds in one statement (nothing else about them changed)."""
         names = list(names)
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             for i in range(0, len(names), 500):
                 conn.execute(update(T).where(T.c.name.in_(names[i:i + 500]))
                              .values(last_attempt_at=now, last_success_at=now))
@@ -207,7 +207,7 @@ class FeedRepo:
     def record_failure(self, name: str, now: datetime, *, kind: str, message: str,
                        next_check_at: datetime) -> FeedState:
         """A poll failed; the streak grows and the next check is pushed back. Returns the new state."""
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             conn.execute(update(T).where(T.c.name == name).values(
                 last_attempt_at=now, last_error_at=now, last_error_kind=kind, last_error_message=message[:2000],
                 consecutive_failures=T.c.consecutive_failures + 1, next_check_at=next_check_at,
@@ -218,14 +218,14 @@ class FeedRepo:
         values = {k: v for k, v in (("alerted_failing", alerted_failing), ("alerted_silent", alerted_silent))
                   if v is not None}
         if values:
-            with db_errors(), self.store.engine.begin() as conn:
+            with db_errors(), self.store.begin() as conn:
                 conn.execute(update(T).where(T.c.name == name).values(**values))
 
     # -- admin notices ---------------------------------------------------
     def add_notice(self, key: str, subject: str, body: str, now: datetime) -> bool:
         """Queue one alert for the admin; False when a notice with this key already exists."""
         n = schema.notices
-        with db_errors(), self.store.engine.begin() as conn:
+        with db_errors(), self.store.begin() as conn:
             result = conn.execute(self._insert(n).values(key=key[:300], subject=subject, body=body, created_at=now,
                                                          status="pending", attempts=0)
                                   .on_conflict_do_nothing(index_elements=["key"]))
@@ -233,14 +233,14 @@ class FeedRepo:
 
     def notices(self, prefix: str = "") -> list[dict]:
         n = schema.notices
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             rows = conn.execute(select(n).where(n.c.key.startswith(prefix)).order_by(n.c.id)).all()
         return [dict(r._mapping) for r in rows]
 
     # -- the `newswatch feeds` table --------------------------------------
     def table(self, now: datetime, names: Sequence[str] | None = None) -> list[FeedRow]:
         e = schema.entries
-        with db_errors(), self.store.engine.connect() as conn:
+        with db_errors(), self.store.connect() as conn:
             recent = dict(conn.execute(select(e.c.feed, func.count()).where(e.c.first_seen >= now - timedelta(days=7))
                                        .group_by(e.c.feed)).all())
             failed = dict(conn.execute(select(e.c.feed, func.count()).where(e.c.status == "failed")

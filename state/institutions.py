@@ -53,7 +53,7 @@ class InstitutionRepo:
     def seed(self, names: Sequence[str], aliases: dict[str, Sequence[str]], now: datetime) -> None:
         """Add config names as status seed; existing rows keep their status."""
         def run():
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 for name in list(names) + [n for n in aliases if n not in names]:
                     conn.execute(self._insert().values(name=name, aliases=list(aliases.get(name, ())), status="seed",
                                                        first_seen=now, mentions=0)
@@ -79,7 +79,7 @@ class InstitutionRepo:
 
         def run():
             created = []
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 for name, n in counts.items():
                     res = conn.execute(self._insert().values(name=name, aliases=[], status="learned", first_seen=now,
                                                              first_article_url=article_url, mentions=n)
@@ -94,7 +94,7 @@ class InstitutionRepo:
         return self._guard(run)
 
     def status_of(self, name: str) -> str | None:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return conn.execute(select(T.c.status).where(T.c.name == name)).scalar()
 
     def statuses(self, names: Iterable[str]) -> dict[str, str]:
@@ -102,18 +102,18 @@ class InstitutionRepo:
         names = list(dict.fromkeys(names))
         if not names:
             return {}
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(T.c.name, T.c.status).where(T.c.name.in_(names))).all()
         return {name: status for name, status in rows}
 
     def get(self, name: str) -> InstitutionRecord | None:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             r = conn.execute(select(T).where(T.c.name == name)).first()
         return _row(r) if r else None
 
     def alias_map(self) -> dict[str, str]:
         """alias -> canonical name, for every row."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(T.c.name, T.c.aliases)).all()
         return {alias: name for name, items in rows for alias in (items or ())}
 
@@ -121,7 +121,7 @@ class InstitutionRepo:
         q = select(T).order_by(T.c.first_seen, T.c.name)
         if status is not None:
             q = q.where(T.c.status == status)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return [_row(r) for r in conn.execute(q).all()]
 
     def mark(self, name: str, status: str, now: datetime) -> bool:
@@ -130,7 +130,7 @@ class InstitutionRepo:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
 
         def run():
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 res = conn.execute(update(T).where(T.c.name == name).values(status=status).returning(T.c.id))
                 if res.first() is not None:
                     return True

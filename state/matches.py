@@ -55,7 +55,7 @@ class MatchRepo:
 
         values = dict(article_id=article_id, story_id=story_id, created_at=now, **match_to_row(match))
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 stmt = _insert(self.store.dialect).values(**values).on_conflict_do_nothing(
                     index_elements=["article_id", "rule"]).returning(T.c.id)
                 # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert
@@ -71,7 +71,7 @@ class MatchRepo:
             raise wrap_db_errors(exc) from None
 
     def for_article(self, article_id: int) -> list[Match]:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(T).where(T.c.article_id == article_id).order_by(T.c.id)).all()
         return [row_to_match(r) for r in rows]
 
@@ -80,11 +80,11 @@ class MatchRepo:
         q = select(T).where(T.c.created_at >= when)
         if rule is not None:
             q = q.where(T.c.rule == rule)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(q.order_by(T.c.created_at, T.c.id)).all()
         return [(r.article_id, row_to_match(r)) for r in rows]
 
     def counts_by_rule(self, since: datetime) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(T.c.rule, func.count()).where(T.c.created_at >= since).group_by(T.c.rule)).all()
         return {rule: n for rule, n in rows}

@@ -69,7 +69,7 @@ class OutboxRepo:
         """Insert-or-ignore on (story, destination, rule, revision); returns how many rows are new."""
         created = 0
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 for row in rows:
                     stmt = self._insert(T).values(
                         story_id=row["story_id"], destination=row["destination"], rule=row["rule"],
@@ -105,7 +105,7 @@ class OutboxRepo:
 
     def _fetch(self, q) -> list[OutboxRow]:
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return [_row(r) for r in conn.execute(q)]
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
@@ -118,7 +118,7 @@ class OutboxRepo:
         ).where(T.c.story_id != 0).group_by(T.c.destination, T.c.status)
         out: dict[str, dict[str, int]] = {}
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 for dest, status, n, retrying in conn.execute(q):
                     counts = out.setdefault(dest, {"pending": 0, "sending": 0, "sent": 0, "failed": 0, "retrying": 0})
                     counts[status] = counts.get(status, 0) + n
@@ -135,7 +135,7 @@ class OutboxRepo:
             .order_by(T.c.id.desc())
             .limit(1)
         )
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return conn.execute(q).scalar()
 
     # -- claiming and recording -------------------------------------------------
@@ -148,7 +148,7 @@ class OutboxRepo:
             .values(status="pending", claimed_by=None, claimed_at=None)
         )
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 return conn.execute(stmt).rowcount or 0
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
@@ -156,7 +156,7 @@ class OutboxRepo:
     def sending_workers(self) -> list[str]:
         """Names of the workers holding items in `sending`."""
         q = select(T.c.claimed_by).where(T.c.status == "sending", T.c.claimed_by.is_not(None)).distinct()
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return [r[0] for r in conn.execute(q)]
 
     def release_worker(self, worker: str) -> int:
@@ -164,7 +164,7 @@ class OutboxRepo:
         stmt = update(T).where(T.c.status == "sending", T.c.claimed_by == worker).values(
             status="pending", claimed_by=None, claimed_at=None
         )
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             return conn.execute(stmt).rowcount or 0
 
     def claim(self, ids: Sequence[int], worker: str, now: datetime) -> list[OutboxRow]:
@@ -173,7 +173,7 @@ class OutboxRepo:
             return []
         token = uuid.uuid4().hex
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 wanted = list(ids)
                 if self.store.dialect == "postgresql":
                     locked = select(T.c.id).where(T.c.id.in_(wanted), T.c.status == "pending").with_for_update(skip_locked=True)
@@ -204,7 +204,7 @@ class OutboxRepo:
     ) -> list[OutboxRow]:
         """Count a failed attempt; pending again after `wait(attempts)`, or failed once past `give_up_after`."""
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 rows = [_row(r) for r in conn.execute(select(T).where(T.c.id.in_(list(ids))))]
                 for row in rows:
                     attempts = row.attempts + 1
@@ -224,14 +224,14 @@ class OutboxRepo:
         stmt = update(T).where(T.c.status == "failed").values(status="pending", next_attempt_at=None)
         if destination:
             stmt = stmt.where(T.c.destination == destination)
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             return conn.execute(stmt).rowcount or 0
 
     def _update(self, ids: Sequence[int], **values) -> None:
         if not ids:
             return
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 conn.execute(update(T).where(T.c.id.in_(list(ids))).values(**values))
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
@@ -239,7 +239,7 @@ class OutboxRepo:
     # -- markers: an empty scheduled digest went out (story 0, rule "__empty__:<slot>") --
     def has_marker(self, destination: str, rule: str) -> bool:
         q = select(T.c.id).where(T.c.story_id == 0, T.c.destination == destination, T.c.rule == rule)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return conn.execute(q).first() is not None
 
     def add_marker(self, destination: str, rule: str, now: datetime) -> None:
@@ -247,7 +247,7 @@ class OutboxRepo:
             story_id=0, destination=destination, rule=rule, priority="low", payload={}, status="sent",
             attempts=0, created_at=now, sent_at=now,
         ).on_conflict_do_nothing(index_elements=["story_id", "destination", "rule", "revision"])
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             conn.execute(stmt)
 
     # -- admin notices ----------------------------------------------------------
@@ -256,25 +256,25 @@ class OutboxRepo:
         stmt = self._insert(N).values(key=key, subject=subject, body=body, created_at=now, status="pending", attempts=0)
         stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(N.c.id)
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 return bool(conn.execute(stmt).fetchall())
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
 
     def pending_notices(self, limit: int = 100) -> list[Notice]:
         q = select(N).where(N.c.status == "pending").order_by(N.c.id).limit(limit)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return [Notice(r.id, r.key, r.subject, r.body, r.created_at, r.attempts) for r in conn.execute(q)]
 
     def notice_sent(self, notice_id: int, now: datetime) -> None:
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             conn.execute(update(N).where(N.c.id == notice_id).values(status="sent", sent_at=now))
 
     def notice_failed(self, notice_id: int) -> None:
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             conn.execute(update(N).where(N.c.id == notice_id).values(attempts=N.c.attempts + 1))
 
     def notice_counts(self) -> dict[str, int]:
         q = select(N.c.status, func.count()).group_by(N.c.status)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return {s: n for s, n in conn.execute(q)}

@@ -49,7 +49,7 @@ class RunRepo:
     def start(self, kind: str, now: datetime, flow_run_id: str | None = None) -> int:
         """Record that a run began; returns its id for `finish`."""
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 result = conn.execute(insert(T).values(kind=kind, started_at=now, flow_run_id=flow_run_id))
                 return int(result.inserted_primary_key[0])
         except SQLAlchemyError as exc:
@@ -58,7 +58,7 @@ class RunRepo:
     def finish(self, run_id: int, now: datetime, summary: dict | Any) -> None:
         """Close the run with its summary (a dict, or a dataclass such as CycleSummary)."""
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 result = conn.execute(
                     update(T).where(T.c.id == run_id).values(finished_at=now, summary=_jsonable(summary))
                 )
@@ -70,7 +70,7 @@ class RunRepo:
     def recent(self, limit: int = 20) -> list[RunRecord]:
         """The newest runs first."""
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 rows = conn.execute(select(T).order_by(T.c.started_at.desc(), T.c.id.desc()).limit(limit)).all()
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None

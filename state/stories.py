@@ -1,9 +1,9 @@
 """Story clusters: stories, their members, and the MinHash signatures of the dedup window.
 
-Every dedup decision runs inside `StoryRepo.decision()`, one transaction that
-first takes a database-wide lock (pg_advisory_xact_lock on PostgreSQL, the
-SQLite write lock via BEGIN IMMEDIATE elsewhere), so two workers can never both
-decide "new story" for two copies of one story.
+Every dedup decision runs inside `StoryRepo.decision()`, a transaction that
+holds a database-wide lock from its first statement (pg_advisory_xact_lock on
+PostgreSQL, the SQLite write lock via BEGIN IMMEDIATE), so two workers can never
+both decide "new story" for two copies of one story.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from newswatch.models import Outlet, Story
@@ -22,10 +22,6 @@ S = schema.stories
 M = schema.story_members
 G = schema.signatures
 A = schema.articles
-
-# Constant shared by every newswatch process (differs from the migration lock): "dedu".
-DEDUP_LOCK_KEY = 0x64656475
-
 
 def _outlet_name(site_name: str, url: str) -> str:
     return site_name or urlsplit(url).hostname or url
@@ -121,6 +117,12 @@ class StoryTx:
     def story(self, story_id: int, **latest) -> Story:
         return load_story(self.conn, story_id, **latest)
 
+    @staticmethod
+    def first_story(story_id: int, article_url: str, title: str, site_name: str, published: datetime | None) -> Story:
+        """The story an article has just started: what `story()` would read back, without the queries."""
+        outlet = Outlet(name=_outlet_name(site_name, article_url), url=article_url)
+        return Story(id=story_id, representative_url=article_url, title=title, outlets=(outlet,), published=published)
+
 
 def _more_complete(new_len: int, new_pub: datetime | None, old_len: int, old_pub: datetime | None) -> bool:
     if new_len != old_len:
@@ -182,23 +184,17 @@ class StoryRepo:
 
     @contextmanager
     def decision(self) -> Iterator[StoryTx]:
-        """One transaction holding the dedup lock; commits on success, rolls back on error."""
+        """A transaction holding the dedup lock (the open `Store.transaction()`, when there is one)."""
         try:
-            with self.store.engine.connect() as conn:
-                if self.store.dialect == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK_KEY})
-                elif self.store.dialect == "sqlite":
-                    # pysqlite would begin only at the first write; the decision must hold the lock from its first read
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+            with self.store.transaction(dedup_lock=True) as conn:
                 yield StoryTx(conn)
-                conn.commit()
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
 
     def signatures(self, since: datetime, after_seq: int = 0) -> list:
         """Signature rows (with the article's URL, GUID, hash, title) created at or after `since`."""
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return signature_rows(conn, after_seq, since)
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
@@ -206,7 +202,7 @@ class StoryRepo:
     def bodies(self, article_ids: list[int]) -> dict[int, tuple[str, str]]:
         """(text, lead) of the given articles, for re-computing shingle sets."""
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 rows = conn.execute(select(A.c.id, A.c.text, A.c.lead).where(A.c.id.in_(article_ids))).all()
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
@@ -214,7 +210,7 @@ class StoryRepo:
 
     def prune_signatures(self, before: datetime) -> int:
         try:
-            with self.store.engine.begin() as conn:
+            with self.store.begin() as conn:
                 return conn.execute(delete(G).where(G.c.created_at < before)).rowcount or 0
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
@@ -222,7 +218,7 @@ class StoryRepo:
     def story(self, story_id: int) -> Story:
         """The story with its representative and every member's outlet (KeyError when unknown)."""
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return load_story(conn, story_id, is_new=False)
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
@@ -230,21 +226,21 @@ class StoryRepo:
     def members(self, story_id: int) -> list[Outlet]:
         """One Outlet(site_name, url) per member article, in the order they joined."""
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return members(conn, story_id)
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
 
     def story_of(self, article_id: int) -> int | None:
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return conn.execute(select(M.c.story_id).where(M.c.article_id == article_id)).scalar()
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None
 
     def count(self) -> int:
         try:
-            with self.store.engine.connect() as conn:
+            with self.store.connect() as conn:
                 return conn.execute(select(func.count()).select_from(S)).scalar_one()
         except SQLAlchemyError as exc:
             raise _wrap(exc) from None

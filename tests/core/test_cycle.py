@@ -139,23 +139,3 @@ def test_update_alerts_again_only_for_rules_that_ask(tmp_path, http_server):
     rows = sorted((r, rev > 0) for r, _, rev in _outbox(store))
     assert rows == [("again", False), ("again", True), ("once", False)]
     store.close()
-
-
-def test_extraction_in_worker_processes_gives_the_same_result(tmp_path):
-    site = start_demo_site(NOW)
-    try:
-        results = []
-        for processes in (0, 2):
-            folder = tmp_path / f"p{processes}"
-            folder.mkdir()
-            settings = _config(folder, site.feeds, extract={"processes": processes})
-            store = Store.open(settings.state_url)
-            summary = run_cycle(settings, store, now=NOW, deliver=False)
-            with store.engine.connect() as conn:
-                texts = sorted(conn.execute(select(schema.articles.c.canonical_url, schema.articles.c.text,
-                                                   schema.articles.c.extractor)).all())
-            results.append((summary.articles_extracted, summary.duplicates_dropped, texts))
-            store.close()
-        assert results[0] == results[1] and results[0][0] == 6
-    finally:
-        site.server.stop()
