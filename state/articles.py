@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newswatch.models import Article
@@ -29,13 +31,24 @@ def _row_to_article(row) -> Article:
     )
 
 
+_ID_FOR_URL = select(T.c.id).where(T.c.canonical_url == bindparam("b_url"))
+
+
+@cache
+def _save_statement(dialect: str):
+    # ON CONFLICT rather than catching the error: inside a larger transaction a failed
+    # INSERT would abort all of it on PostgreSQL. Built once per dialect (see state.stories).
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
+    return insert.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(T.c.id)
+
+
 class ArticleRepo:
     def __init__(self, store):
         self.store = store
 
     def id_for_url(self, canonical_url: str) -> int | None:
         with self.store.connect() as conn:
-            return conn.execute(select(T.c.id).where(T.c.canonical_url == canonical_url)).scalar()
+            return conn.execute(_ID_FOR_URL, {"b_url": canonical_url}).scalar()
 
     def ids_for_urls(self, canonical_urls: list[str]) -> dict[str, int]:
         """The stored article id of each of these URLs that is stored (one query for a batch)."""
@@ -63,15 +76,11 @@ class ArticleRepo:
             text_hash=text_hash,
             fetched_at=now,
         )
-        # ON CONFLICT rather than catching the error: inside a larger transaction a failed
-        # INSERT would abort all of it on PostgreSQL
-        insert = (postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert)(T)
         with self.store.begin() as conn:
-            new_id = conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
-                                  .returning(T.c.id)).scalar()
+            new_id = conn.execute(_save_statement(self.store.dialect), values).scalar()
             if new_id is not None:
                 return new_id, True
-            return conn.execute(select(T.c.id).where(T.c.canonical_url == article.url)).scalar_one(), False
+            return conn.execute(_ID_FOR_URL, {"b_url": article.url}).scalar_one(), False
 
     def get(self, article_id: int) -> Article | None:
         with self.store.connect() as conn:

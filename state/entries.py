@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +20,11 @@ from newswatch.models import Entry
 from state import schema
 
 T = schema.entries
+
+# built once: it runs for every article (see state.stories)
+_MARK_DONE = update(T).where(T.c.id == bindparam("b_entry")).values(
+    status="done", article_id=bindparam("b_article"), claimed_by=None, claimed_at=None,
+    error_kind=None, error_message=None, next_attempt_at=None)
 
 MAX_ATTEMPTS = 5  # transient failures retried this many times, then the entry is failed for good
 RETRY_BASE = timedelta(minutes=10)
@@ -120,9 +125,7 @@ class EntryRepo:
 
     def mark_done(self, entry_id: int, article_id: int | None) -> None:
         with db_errors(), self.store.begin() as conn:
-            conn.execute(update(T).where(T.c.id == entry_id).values(
-                status="done", article_id=article_id, claimed_by=None, claimed_at=None,
-                error_kind=None, error_message=None, next_attempt_at=None))
+            conn.execute(_MARK_DONE, {"b_entry": entry_id, "b_article": article_id})
 
     def mark_failed(self, entry_id: int, kind: str, message: str, transient: bool, now: datetime) -> None:
         """Transient: retried later with backoff, failed after MAX_ATTEMPTS. Permanent: failed, kept for the CLI."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +19,17 @@ from newswatch.models import InstitutionMention
 from state import schema
 
 T = schema.institutions
+
+# the statements every article runs, built once (see state.stories)
+_STATUSES = select(T.c.name, T.c.status).where(T.c.name.in_(bindparam("b_names", expanding=True)))
+_COUNT_MENTIONS = update(T).where(T.c.name == bindparam("b_name")).values(mentions=T.c.mentions + bindparam("b_n"))
+
+
+@cache
+def _learn_statement(dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
+    # RETURNING: psycopg's rowcount is -1 for a skipped ON CONFLICT insert
+    return insert.on_conflict_do_nothing(index_elements=["name"]).returning(T.c.id)
 STATUSES = ("seed", "learned", "known", "wrong")
 
 
@@ -81,13 +93,13 @@ class InstitutionRepo:
             created = []
             with self.store.begin() as conn:
                 for name, n in counts.items():
-                    res = conn.execute(self._insert().values(name=name, aliases=[], status="learned", first_seen=now,
-                                                             first_article_url=article_url, mentions=n)
-                                       .on_conflict_do_nothing(index_elements=["name"]).returning(T.c.id))
-                    if res.first() is not None:  # RETURNING: psycopg's rowcount is -1 here
+                    res = conn.execute(_learn_statement(self.store.dialect), {
+                        "name": name, "aliases": [], "status": "learned", "first_seen": now,
+                        "first_article_url": article_url, "mentions": n})
+                    if res.first() is not None:
                         created.append(name)
                     elif n:
-                        conn.execute(update(T).where(T.c.name == name).values(mentions=T.c.mentions + n))
+                        conn.execute(_COUNT_MENTIONS, {"b_name": name, "b_n": n})
                     if aliases.get(name):
                         self._merge_aliases(conn, name, aliases[name])
             return created
@@ -103,7 +115,7 @@ class InstitutionRepo:
         if not names:
             return {}
         with self.store.connect() as conn:
-            rows = conn.execute(select(T.c.name, T.c.status).where(T.c.name.in_(names))).all()
+            rows = conn.execute(_STATUSES, {"b_names": names}).all()
         return {name: status for name, status in rows}
 
     def get(self, name: str) -> InstitutionRecord | None:

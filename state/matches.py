@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,8 +19,12 @@ from state import schema
 T = schema.matches
 
 
-def _insert(dialect: str):
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
+@cache
+def _record_statement(dialect: str):
+    # built once per dialect: building costs more than running it (see state.stories)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert
+    return insert.on_conflict_do_nothing(index_elements=["article_id", "rule"]).returning(T.c.id)
 
 
 def match_to_row(match: Match) -> dict:
@@ -56,10 +61,7 @@ class MatchRepo:
         values = dict(article_id=article_id, story_id=story_id, created_at=now, **match_to_row(match))
         try:
             with self.store.begin() as conn:
-                stmt = _insert(self.store.dialect).values(**values).on_conflict_do_nothing(
-                    index_elements=["article_id", "rule"]).returning(T.c.id)
-                # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert
-                if conn.execute(stmt).first() is not None:
+                if conn.execute(_record_statement(self.store.dialect), values).first() is not None:
                     return True
                 if not replace:
                     return False

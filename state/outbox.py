@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -22,6 +23,15 @@ from state import schema
 from state.db import wrap_db_errors
 
 T = schema.outbox
+
+
+@cache
+def _enqueue_statement(dialect: str):
+    # built once per dialect: it runs for every matched article (see state.stories)
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
+    # RETURNING, not rowcount: psycopg reports -1 for an ignored conflict
+    return insert.on_conflict_do_nothing(
+        index_elements=["story_id", "destination", "rule", "revision"]).returning(T.c.id)
 N = schema.notices
 
 
@@ -71,14 +81,11 @@ class OutboxRepo:
         try:
             with self.store.begin() as conn:
                 for row in rows:
-                    stmt = self._insert(T).values(
-                        story_id=row["story_id"], destination=row["destination"], rule=row["rule"],
-                        priority=row.get("priority", "normal"), payload=row["payload"], status="pending",
-                        attempts=0, created_at=now, revision=row.get("revision", 0),
-                    ).on_conflict_do_nothing(
-                        index_elements=["story_id", "destination", "rule", "revision"]).returning(T.c.id)
-                    # RETURNING, not rowcount: psycopg reports -1 for an ignored conflict
-                    created += len(conn.execute(stmt).fetchall())
+                    created += len(conn.execute(_enqueue_statement(self.store.dialect), {
+                        "story_id": row["story_id"], "destination": row["destination"], "rule": row["rule"],
+                        "priority": row.get("priority", "normal"), "payload": row["payload"], "status": "pending",
+                        "attempts": 0, "created_at": now, "revision": row.get("revision", 0),
+                    }).fetchall())
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
         return created

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from newswatch.models import Outlet, Story
@@ -33,6 +33,33 @@ def _wrap(exc: SQLAlchemyError):
     return wrap_db_errors(exc)
 
 
+# The statements of the per-article path are built once: building a Core statement
+# costs several times more than executing it on SQLite (measured: ~150 us vs ~35 us).
+_MEMBERSHIP = select(M).where(M.c.article_id == bindparam("b_article"))
+_MAX_SEQ = select(func.coalesce(func.max(G.c.seq), 0))
+_NEW_STORY = insert(S).returning(S.c.id)
+_NEW_MEMBER = insert(M)
+_ARTICLE_STORY = update(A).where(A.c.id == bindparam("b_article")).values(story_id=bindparam("b_story"))
+_REPRESENTATIVE = select(S.c.representative_len, S.c.representative_published).where(S.c.id == bindparam("b_story"))
+_TOUCH = update(S).where(S.c.id == bindparam("b_story")).values(
+    last_seen=bindparam("b_now"), member_count=S.c.member_count + 1)
+_TOUCH_NEW_REPRESENTATIVE = _TOUCH.values(
+    representative_article_id=bindparam("b_article"), title=bindparam("b_title"),
+    representative_len=bindparam("b_len"), representative_published=bindparam("b_published"))
+_NEW_SIGNATURE = insert(G)
+_STORY_ROW = (
+    select(S.c.id, S.c.title, A.c.canonical_url, A.c.published)
+    .select_from(S.join(A, A.c.id == S.c.representative_article_id, isouter=True))
+    .where(S.c.id == bindparam("b_story"))
+)
+_MEMBER_OUTLETS = (
+    select(A.c.site_name, A.c.canonical_url)
+    .select_from(M.join(A, A.c.id == M.c.article_id))
+    .where(M.c.story_id == bindparam("b_story"))
+    .order_by(M.c.joined_at, M.c.article_id)
+)
+
+
 class StoryTx:
     """The repository's operations inside one locked decision transaction."""
 
@@ -40,28 +67,19 @@ class StoryTx:
         self.conn = conn
 
     def membership(self, article_id: int):
-        return self.conn.execute(select(M).where(M.c.article_id == article_id)).first()
+        return self.conn.execute(_MEMBERSHIP, {"b_article": article_id}).first()
 
     def max_seq(self) -> int:
-        return self.conn.execute(select(func.coalesce(func.max(G.c.seq), 0))).scalar_one()
+        return self.conn.execute(_MAX_SEQ).scalar_one()
 
     def signatures_after(self, seq: int, since: datetime) -> list:
         return signature_rows(self.conn, seq, since)
 
     def create_story(self, article_id: int, title: str, body_len: int, published: datetime | None, now: datetime) -> int:
-        story_id = self.conn.execute(
-            insert(S)
-            .values(
-                representative_article_id=article_id,
-                title=title,
-                first_seen=now,
-                last_seen=now,
-                member_count=1,
-                representative_len=body_len,
-                representative_published=published,
-            )
-            .returning(S.c.id)
-        ).scalar_one()
+        story_id = self.conn.execute(_NEW_STORY, {
+            "representative_article_id": article_id, "title": title, "first_seen": now, "last_seen": now,
+            "member_count": 1, "representative_len": body_len, "representative_published": published,
+        }).scalar_one()
         self._member(article_id, story_id, 1.0, "first", 0.0, now)
         return story_id
 
@@ -79,40 +97,26 @@ class StoryTx:
         now: datetime,
     ) -> None:
         self._member(article_id, story_id, similarity, method, novelty, now)
-        row = self.conn.execute(select(S.c.representative_len, S.c.representative_published).where(S.c.id == story_id)).first()
-        values: dict = {"last_seen": now, "member_count": S.c.member_count + 1}
+        row = self.conn.execute(_REPRESENTATIVE, {"b_story": story_id}).first()
         if row is not None and _more_complete(body_len, published, row.representative_len, row.representative_published):
-            values.update(
-                representative_article_id=article_id,
-                title=title,
-                representative_len=body_len,
-                representative_published=published,
-            )
-        self.conn.execute(update(S).where(S.c.id == story_id).values(**values))
+            self.conn.execute(_TOUCH_NEW_REPRESENTATIVE, {
+                "b_story": story_id, "b_now": now, "b_article": article_id, "b_title": title, "b_len": body_len,
+                "b_published": published})
+        else:
+            self.conn.execute(_TOUCH, {"b_story": story_id, "b_now": now})
 
     def _member(self, article_id: int, story_id: int, similarity: float, method: str, novelty: float, now: datetime) -> None:
-        self.conn.execute(
-            insert(M).values(
-                article_id=article_id, story_id=story_id, similarity=similarity, method=method, novelty=novelty, joined_at=now
-            )
-        )
+        self.conn.execute(_NEW_MEMBER, {"article_id": article_id, "story_id": story_id, "similarity": similarity,
+                                        "method": method, "novelty": novelty, "joined_at": now})
         # the article row records its story too, so the digest needs no join through members
-        self.conn.execute(update(A).where(A.c.id == article_id).values(story_id=story_id))
+        self.conn.execute(_ARTICLE_STORY, {"b_article": article_id, "b_story": story_id})
 
     def add_signature(
         self, article_id: int, story_id: int, minhash: bytes, lead_minhash: bytes, text_len: int, now: datetime, seq: int
     ) -> None:
-        self.conn.execute(
-            insert(G).values(
-                article_id=article_id,
-                story_id=story_id,
-                minhash=minhash,
-                lead_minhash=lead_minhash,
-                text_len=text_len,
-                created_at=now,
-                seq=seq,
-            )
-        )
+        self.conn.execute(_NEW_SIGNATURE, {"article_id": article_id, "story_id": story_id, "minhash": minhash,
+                                           "lead_minhash": lead_minhash, "text_len": text_len, "created_at": now,
+                                           "seq": seq})
 
     def story(self, story_id: int, **latest) -> Story:
         return load_story(self.conn, story_id, **latest)
@@ -153,11 +157,7 @@ def signature_rows(conn: Connection, seq: int, since: datetime) -> list:
 
 
 def load_story(conn: Connection, story_id: int, **latest) -> Story:
-    row = conn.execute(
-        select(S.c.id, S.c.title, A.c.canonical_url, A.c.published)
-        .select_from(S.join(A, A.c.id == S.c.representative_article_id, isouter=True))
-        .where(S.c.id == story_id)
-    ).first()
+    row = conn.execute(_STORY_ROW, {"b_story": story_id}).first()
     if row is None:
         raise KeyError(story_id)
     # one entry per outlet (its first article): an outlet that republished an update is still one outlet
@@ -169,12 +169,7 @@ def load_story(conn: Connection, story_id: int, **latest) -> Story:
 
 
 def members(conn: Connection, story_id: int) -> list[Outlet]:
-    rows = conn.execute(
-        select(A.c.site_name, A.c.canonical_url)
-        .select_from(M.join(A, A.c.id == M.c.article_id))
-        .where(M.c.story_id == story_id)
-        .order_by(M.c.joined_at, M.c.article_id)
-    ).all()
+    rows = conn.execute(_MEMBER_OUTLETS, {"b_story": story_id}).all()
     return [Outlet(name=_outlet_name(r.site_name, r.canonical_url), url=r.canonical_url) for r in rows]
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from newswatch.config import load_settings
 from newswatch.cycle import run_cycle
@@ -139,3 +139,49 @@ def test_update_alerts_again_only_for_rules_that_ask(tmp_path, http_server):
     rows = sorted((r, rev > 0) for r, _, rev in _outbox(store))
     assert rows == [("again", False), ("again", True), ("once", False)]
     store.close()
+
+
+def test_an_article_that_fails_midway_leaves_no_trace_and_is_processed_next_cycle(tmp_path, state_url):
+    """The article, its story, matches and outbox rows commit together: a failure after the dedup
+    decision (here, the outbox insert) rolls all of it back, the entry stays pending, and the
+    dedup index in memory does not remember a story that was never stored."""
+    from state.errors import StateUnavailable
+
+    site = start_demo_site(NOW)
+    try:
+        settings = _config(tmp_path, site.feeds, state={"url": state_url})
+        store = Store.open(settings.state_url)
+        real_enqueue, calls = store.outbox.enqueue, []
+
+        def failing_once(rows, now):
+            calls.append(rows[0]["payload"]["url"])
+            if len(calls) == 1:
+                raise StateUnavailable("state database error: connection lost")
+            return real_enqueue(rows, now)
+
+        store.outbox.enqueue = failing_once
+        first = run_cycle(settings, store, now=NOW, deliver=False)
+        failed_url = calls[0]
+        assert [f[1] for f in first.article_failures] == ["state_unavailable"]
+        assert first.articles_extracted == 5
+        with store.engine.connect() as conn:
+            urls = conn.execute(select(schema.articles.c.canonical_url)).scalars().all()
+            members = conn.execute(select(func.count()).select_from(schema.story_members)).scalar()
+            pending = conn.execute(select(schema.entries.c.status).where(schema.entries.c.status != "done")).all()
+        assert failed_url not in urls and len(urls) == 5 and members == 5
+        assert pending == [("pending",)]  # transient: tried again next cycle
+
+        second = run_cycle(settings, store, now=NOW + timedelta(minutes=20), deliver=False)
+        assert second.articles_extracted == 1 and not second.article_failures
+        with store.engine.connect() as conn:
+            statuses = conn.execute(select(schema.entries.c.status)).scalars().all()
+            placed = conn.execute(select(func.count()).select_from(schema.story_members.join(
+                schema.articles, schema.articles.c.id == schema.story_members.c.article_id))
+                .where(schema.articles.c.canonical_url == failed_url)).scalar()
+        assert set(statuses) == {"done"} and placed == 1
+        # the same totals as a cycle that never failed: 6 articles, the wire copy in its story
+        assert first.duplicates_dropped + second.duplicates_dropped == 1
+        assert first.stories_new + second.stories_new == 5
+        store.close()
+    finally:
+        site.server.stop()

@@ -33,8 +33,17 @@ def test_readme_has_config_and_rule_examples():
 
 @pytest.mark.parametrize("block", [b for b in YAML_BLOCKS if not re.search(r"^id:", b, re.M)])
 def test_readme_config_examples_load(block, tmp_path):
-    settings = settings_from_yaml(load_yaml_text(block, "README.md"), tmp_path)
-    assert settings.feeds or settings.destinations
+    loaded = load_yaml_text(block, "README.md")
+    settings, data = settings_from_yaml(loaded, tmp_path), loaded.data
+    # what the example sets is what the settings hold (values from ${VAR} aside)
+    checked = 0
+    for section, fields in data.items():
+        if isinstance(fields, dict):
+            for name, value in fields.items():
+                if not isinstance(value, (dict, list)) and "${" not in str(value):
+                    assert getattr(getattr(settings, section), name) == value, f"{section}.{name}"
+                    checked += 1
+    assert checked or settings.feeds or settings.destinations
 
 
 @pytest.mark.parametrize("block", [b for b in YAML_BLOCKS if re.search(r"^id:", b, re.M)])
