@@ -135,24 +135,21 @@ class Store:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK_KEY})
         self._local.locked = True
 
-    @contextmanager
-    def begin(self) -> Iterator[Connection]:
+    def begin(self):
         """A write transaction of its own, or the thread's open `transaction()`."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            yield conn
-            return
-        with self.engine.begin() as conn:
-            yield conn
+        return self._joined(self.engine.begin)
+
+    def connect(self):
+        """A connection for reading; inside `transaction()` the same one, so reads see its writes."""
+        return self._joined(self.engine.connect)
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A connection for reading; inside `transaction()` the same one, so reads see its writes."""
+    def _joined(self, open_connection) -> Iterator[Connection]:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             yield conn
             return
-        with self.engine.connect() as conn:
+        with open_connection() as conn:
             yield conn
 
     @classmethod

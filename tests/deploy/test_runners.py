@@ -81,3 +81,39 @@ def test_a_missing_dask_scheduler_is_a_classified_error(prefect_harness, demo_si
     with pytest.raises(RunnerUnavailable, match="cannot start"):
         with extraction_map(load_settings(path)):
             pass
+
+
+def test_a_batch_whose_task_run_dies_fails_only_its_own_pages_as_transient():
+    """A killed worker process fails its batch's pages with a transient error (they stay pending);
+    the other batches keep their results. The runner here stands in for Prefect's: it runs each
+    batch at once, and the second batch's future raises as a dead process's would."""
+    from concurrent.futures import Future
+
+    from flows.runners import ExtractionTaskFailed, _fan_out
+    from newswatch.config import Settings
+    from newswatch.cycle import Page
+    from newswatch.models import Entry
+
+    class Runner:
+        def __init__(self):
+            self.batches = []
+
+        def submit(self, task, parameters):
+            self.batches.append(parameters["pages"])
+            future = Future()
+            if len(self.batches) == 2:
+                future.set_exception(RuntimeError("worker process exited unexpectedly"))
+            else:
+                future.set_result([f"article {p.entry_id}" for p in parameters["pages"]])
+            return future
+
+    settings = Settings(extract={"batch_size": 2})
+    now = datetime.now(timezone.utc)
+    pages = [Page(i, Entry(feed="f", guid=str(i), link=f"https://x.example/{i}", canonical_url=f"https://x.example/{i}",
+                           title="t", summary="", published=now)) for i in range(5)]
+    runner = Runner()
+    results = _fan_out(runner, settings, pages)
+    assert [len(b) for b in runner.batches] == [2, 2, 1]
+    assert results[:2] == ["article 0", "article 1"] and results[4] == "article 4"
+    assert all(isinstance(r, ExtractionTaskFailed) and r.transient for r in results[2:4])
+    assert "worker process exited unexpectedly" in results[2].message
