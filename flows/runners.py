@@ -91,8 +91,8 @@ def _api_url_for_subprocesses() -> Iterator[None]:
 
 
 @contextmanager
-def extraction_map(settings: Settings) -> Iterator[cycle.ExtractMap | None]:
-    """An `extract_map` for `cycle.process_pending` that submits batches of pages to the runner."""
+def extraction_submit(settings: Settings) -> Iterator[cycle.ExtractSubmit | None]:
+    """An `extract_submit` for `cycle.process_pending` that sends batches of pages to the runner."""
     runner = task_runner(settings.extract)
     if runner is None:
         yield None
@@ -100,7 +100,7 @@ def extraction_map(settings: Settings) -> Iterator[cycle.ExtractMap | None]:
     with _api_url_for_subprocesses(), runner:
         if settings.extract.runner == "dask":
             _connect(runner, settings.extract)
-        yield lambda pages: _fan_out(runner, settings, pages)
+        yield lambda pages: _submit(runner, settings, pages)
 
 
 def _connect(runner, extract: ExtractSettings) -> None:
@@ -112,8 +112,9 @@ def _connect(runner, extract: ExtractSettings) -> None:
         raise RunnerUnavailable(f"extract.runner dask cannot start ({where}): {exc}", transient=True) from None
 
 
-def _fan_out(runner, settings: Settings, pages: list[cycle.Page]) -> list:
+def _submit(runner, settings: Settings, pages: list[cycle.Page]):
+    """Send the pages out in task runs of `batch_size`; returns a function that waits for all results."""
     size = settings.extract.batch_size
     batches = [pages[i:i + size] for i in range(0, len(pages), size)]
     futures = [runner.submit(extract_pages_task, {"pages": b, "settings": settings}) for b in batches]
-    return [result for b, f in zip(batches, futures) for result in _results(f, len(b))]
+    return lambda: [result for b, f in zip(batches, futures) for result in _results(f, len(b))]

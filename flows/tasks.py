@@ -58,11 +58,11 @@ def poll_feeds_task(config_path: str | None, feed_names: Sequence[str], now: dat
 @task(name="process-articles", **_RETRIES)
 def process_task(config_path: str | None, now: datetime) -> CycleSummary:
     summary = CycleSummary()
-    with _opened(config_path) as (settings, store), runners.extraction_map(settings) as extract_map:
+    with _opened(config_path) as (settings, store), runners.extraction_submit(settings) as submit:
         # claim enough entries per round to keep every extraction worker busy
-        claim = max(50, runners.workers(settings.extract) * settings.extract.batch_size) if extract_map else 50
+        claim = max(50, runners.workers(settings.extract) * settings.extract.batch_size) if submit else 50
         cycle.process_pending(settings, store, now, summary, progress=report_progress, batch_size=claim,
-                              extract_map=extract_map)
+                              extract_submit=submit)
     return summary
 
 

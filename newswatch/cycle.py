@@ -170,6 +170,8 @@ class Processor:
             article_id, created = self.store.articles.save(article, text_hash(article.text), now)
             if created:
                 self._place(article, article_id, features, now, counts)
+            else:  # another feed's entry for the same URL was stored first (this cycle or another worker)
+                counts.duplicates_dropped += 1
             if entry_id is not None:
                 self.store.entries.mark_done(entry_id, article_id)
         summary.absorb(counts)  # only what committed is counted
@@ -207,34 +209,57 @@ def _outlet_names(settings: Settings) -> dict[str, str]:
     return {f.name: (f.outlet or f.name) for f in settings.feeds}
 
 
-ExtractMap = Callable[[list[Page]], list]  # pages -> Article or NewswatchError for each, in order
+# Starts extracting pages and returns a function that waits for the results
+# (an Article or a NewswatchError for each page, in order).
+ExtractSubmit = Callable[[list[Page]], Callable[[], list]]
+
+
+@dataclass
+class _Batch:
+    pages: list[Page]
+    collect: Callable[[], list]  # waits for the extraction results
+    to_extract: list[Page]
 
 
 def process_pending(settings: Settings, store, now: datetime, summary: CycleSummary, *,
                     worker: str | None = None, batch_size: int = 50, progress: Progress | None = None,
-                    extract_map: ExtractMap | None = None) -> None:
+                    extract_submit: ExtractSubmit | None = None) -> None:
     """Claim pending entries batch by batch: fetch, extract, then process in order.
 
-    Extraction runs inline unless `extract_map` fans it out (the flow passes one that
-    submits batches of pages to a Prefect task runner: processes or Dask).
+    Extraction runs inline unless `extract_submit` fans it out (the flow passes one that
+    submits batches of pages to a Prefect task runner: processes or Dask). Then the
+    next batch is claimed and fetched, and its extraction started, before the current
+    one is stored, so the workers extract while this process fetches and stores.
     """
     worker = worker or worker_id()
-    extract_map = extract_map or (lambda pages: extract_pages(pages, settings))
+    fanned_out = extract_submit is not None
+    submit = extract_submit or (lambda pages: _ready(extract_pages(pages, settings)))
     processor = Processor.open(settings, store, now, summary)
     outlets = _outlet_names(settings)
     done, total = 0, store.entries.count_by_status().get("pending", 0)
-    while True:
+
+    def start() -> _Batch | None:
         claimed = store.entries.claim_pending(worker, batch_size, now)
         if not claimed:
-            break
+            return None
         pages = asyncio.run(_fetch_pages(settings, store, claimed))
         to_extract = [p for p in pages if p.error is None and p.existing_article_id is None]
-        results = dict(zip((p.entry_id for p in to_extract), extract_map(to_extract)))
-        for page in pages:
+        return _Batch(pages, submit(to_extract), to_extract)
+
+    batch = start()
+    while batch is not None:
+        following = start() if fanned_out else None  # inline, looking ahead would only hold more pages
+        results = dict(zip((p.entry_id for p in batch.to_extract), batch.collect()))
+        for page in batch.pages:
             _finish_entry(processor, page, results.get(page.entry_id), outlets, now, summary)
             done += 1
             if progress:
                 progress("articles", done, max(total, done))
+        batch = following if fanned_out else start()
+
+
+def _ready(results: list) -> Callable[[], list]:
+    return lambda: results
 
 
 def extract_pages(pages: Sequence[Page], settings: Settings) -> list:

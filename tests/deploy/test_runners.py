@@ -73,13 +73,13 @@ def test_fanned_out_extraction_matches_inline(prefect_harness, demo_site, tmp_pa
 
 def test_a_missing_dask_scheduler_is_a_classified_error(prefect_harness, demo_site, tmp_path):
     pytest.importorskip("prefect_dask", reason="prefect-dask not installed")
-    from flows.runners import RunnerUnavailable, extraction_map
+    from flows.runners import RunnerUnavailable, extraction_submit
 
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump({"data_dir": str(tmp_path), "feeds": [],
                                     "extract": {"runner": "dask", "dask_address": "tcp://127.0.0.1:9"}}))
     with pytest.raises(RunnerUnavailable, match="cannot start"):
-        with extraction_map(load_settings(path)):
+        with extraction_submit(load_settings(path)):
             pass
 
 
@@ -89,7 +89,7 @@ def test_a_batch_whose_task_run_dies_fails_only_its_own_pages_as_transient():
     batch at once, and the second batch's future raises as a dead process's would."""
     from concurrent.futures import Future
 
-    from flows.runners import ExtractionTaskFailed, _fan_out
+    from flows.runners import ExtractionTaskFailed, _submit
     from newswatch.config import Settings
     from newswatch.cycle import Page
     from newswatch.models import Entry
@@ -112,7 +112,7 @@ def test_a_batch_whose_task_run_dies_fails_only_its_own_pages_as_transient():
     pages = [Page(i, Entry(feed="f", guid=str(i), link=f"https://x.example/{i}", canonical_url=f"https://x.example/{i}",
                            title="t", summary="", published=now)) for i in range(5)]
     runner = Runner()
-    results = _fan_out(runner, settings, pages)
+    results = _submit(runner, settings, pages)()
     assert [len(b) for b in runner.batches] == [2, 2, 1]
     assert results[:2] == ["article 0", "article 1"] and results[4] == "article 4"
     assert all(isinstance(r, ExtractionTaskFailed) and r.transient for r in results[2:4])
