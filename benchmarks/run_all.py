@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 FULL = [
-    ["bench_cycle.py", "--feeds", "20", "--items", "10", "--prefect", "--not-modified", "1000"],
+    ["bench_cycle.py", "--feeds", "20", "--items", "10", "--prefect", "--runner", "processes", "--not-modified", "1000"],
     ["bench_poll.py"],
     ["eval_extract.py"],
     ["eval_dedup.py"],
