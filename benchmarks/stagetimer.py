@@ -19,8 +19,7 @@ from contextlib import contextmanager
 
 
 class StageTimer:
-    def __init__(self, detail: bool = False) -> None:
-        self.detail = detail  # name each state method apart ("state: ArticleRepo.save")
+    def __init__(self) -> None:
         self.totals: dict[str, float] = {}
         self._stack: list[list] = []  # [stage, started_at] of the calls now running
         self._undo: list[tuple[object, str, object]] = []
@@ -98,7 +97,7 @@ class StageTimer:
     def wrap_public(self, cls, stage: str) -> None:
         for name, member in list(vars(cls).items()):
             if not name.startswith("_") and inspect.isfunction(member):
-                self.wrap(cls, name, f"{stage}: {cls.__name__}.{name}" if self.detail else stage)
+                self.wrap(cls, name, stage)
 
     def install(self) -> None:
         import dedup.index
@@ -118,10 +117,10 @@ class StageTimer:
             self.wrap_public(repo, "state")
         for name, member in list(vars(StoryRepo).items()):
             if name == "decision":
-                self.wrap_context(StoryRepo, name, "state: StoryRepo.decision" if self.detail else "state")
+                self.wrap_context(StoryRepo, name, "state")
             elif not name.startswith("_") and inspect.isfunction(member):
-                self.wrap(StoryRepo, name, f"state: StoryRepo.{name}" if self.detail else "state")
-        self.wrap_context(Store, "transaction", "state: Store.transaction" if self.detail else "state")
+                self.wrap(StoryRepo, name, "state")
+        self.wrap_context(Store, "transaction", "state")
         self.wrap(newswatch.cycle, "_poll", "poll: HTTP and feed parsing")
         self.wrap(newswatch.cycle, "_fetch_pages", "article pages: HTTP")
         self.wrap(newswatch.cycle, "extract_page", "extraction")

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from functools import cache
-
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from newswatch.models import Article
 from state import schema
@@ -32,14 +29,6 @@ def _row_to_article(row) -> Article:
 
 
 _ID_FOR_URL = select(T.c.id).where(T.c.canonical_url == bindparam("b_url"))
-
-
-@cache
-def _save_statement(dialect: str):
-    # ON CONFLICT rather than catching the error: inside a larger transaction a failed
-    # INSERT would abort all of it on PostgreSQL. Built once per dialect (see state.stories).
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
-    return insert.on_conflict_do_nothing(index_elements=["canonical_url"]).returning(T.c.id)
 
 
 class ArticleRepo:
@@ -76,8 +65,12 @@ class ArticleRepo:
             text_hash=text_hash,
             fetched_at=now,
         )
+        from state.db import insert_ignoring
+
         with self.store.begin() as conn:
-            new_id = conn.execute(_save_statement(self.store.dialect), values).scalar()
+            # ON CONFLICT rather than catching the error: inside a larger transaction a
+            # failed INSERT would abort all of it on PostgreSQL
+            new_id = conn.execute(insert_ignoring(self.store.dialect, T, "canonical_url"), values).scalar()
             if new_id is not None:
                 return new_id, True
             return conn.execute(_ID_FOR_URL, {"b_url": article.url}).scalar_one(), False

@@ -11,10 +11,12 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
@@ -51,6 +53,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=OFF")
     cur.close()
+
+
+def dialect_insert(dialect: str, table: Table):
+    """An INSERT that supports ON CONFLICT on this dialect (PostgreSQL or SQLite)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+@cache
+def insert_ignoring(dialect: str, table: Table, *conflict: str):
+    """INSERT … ON CONFLICT (conflict) DO NOTHING RETURNING id, executed with a dict of values.
+
+    Built once per dialect and table: on the per-article path, building a statement
+    costs more than running it on SQLite. RETURNING, not rowcount: psycopg reports
+    -1 for a skipped conflict, so a returned row is how "inserted" is told."""
+    return dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(conflict)).returning(table.c.id)
 
 
 def create_state_engine(url: str) -> Engine:

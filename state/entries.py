@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from extractors.feeds import entry_identity
 from newswatch.models import Entry
 from state import schema
+from state.db import dialect_insert
 
 T = schema.entries
 
@@ -62,7 +62,7 @@ class EntryRepo:
         self.store = store
 
     def _insert(self):
-        return (postgresql.insert(T) if self.store.dialect == "postgresql" else sqlite.insert(T))
+        return dialect_insert(self.store.dialect, T)
 
     def record_new(self, entries: Sequence[Entry], now: datetime) -> list[tuple[int, Entry]]:
         """Store the entries never seen before and return them with their ids; known ones are ignored."""

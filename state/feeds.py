@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from state import schema
+from state.db import dialect_insert
 from state.entries import EntryRepo, db_errors
 
 T = schema.feeds
@@ -102,7 +102,7 @@ class FeedRepo:
         self.store = store
 
     def _insert(self, table):
-        return postgresql.insert(table) if self.store.dialect == "postgresql" else sqlite.insert(table)
+        return dialect_insert(self.store.dialect, table)
 
     # -- configuration ---------------------------------------------------
     def upsert(self, feeds: Iterable) -> None:

@@ -8,28 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Iterable, Sequence
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from newswatch.models import InstitutionMention
 from state import schema
+from state.db import dialect_insert, insert_ignoring
 
 T = schema.institutions
 
 # the statements every article runs, built once (see state.stories)
 _STATUSES = select(T.c.name, T.c.status).where(T.c.name.in_(bindparam("b_names", expanding=True)))
 _COUNT_MENTIONS = update(T).where(T.c.name == bindparam("b_name")).values(mentions=T.c.mentions + bindparam("b_n"))
-
-
-@cache
-def _learn_statement(dialect: str):
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
-    # RETURNING: psycopg's rowcount is -1 for a skipped ON CONFLICT insert
-    return insert.on_conflict_do_nothing(index_elements=["name"]).returning(T.c.id)
 STATUSES = ("seed", "learned", "known", "wrong")
 
 
@@ -52,7 +44,7 @@ class InstitutionRepo:
         self.store = store
 
     def _insert(self):
-        return (postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert)(T)
+        return dialect_insert(self.store.dialect, T)
 
     def _guard(self, fn):
         from state.db import wrap_db_errors
@@ -93,7 +85,7 @@ class InstitutionRepo:
             created = []
             with self.store.begin() as conn:
                 for name, n in counts.items():
-                    res = conn.execute(_learn_statement(self.store.dialect), {
+                    res = conn.execute(insert_ignoring(self.store.dialect, T, "name"), {
                         "name": name, "aliases": [], "status": "learned", "first_seen": now,
                         "first_article_url": article_url, "mentions": n})
                     if res.first() is not None:

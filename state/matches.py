@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from newswatch.models import Evidence, InstitutionMention, Match
@@ -19,12 +17,6 @@ from state import schema
 T = schema.matches
 
 
-@cache
-def _record_statement(dialect: str):
-    # built once per dialect: building costs more than running it (see state.stories)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
-    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT insert
-    return insert.on_conflict_do_nothing(index_elements=["article_id", "rule"]).returning(T.c.id)
 
 
 def match_to_row(match: Match) -> dict:
@@ -56,12 +48,12 @@ class MatchRepo:
     def record(self, article_id: int, match: Match, now: datetime, *, story_id: int | None = None,
                replace: bool = False) -> bool:
         """Store the match; True when it is new (or, with replace=True, when an existing row was replaced)."""
-        from state.db import wrap_db_errors
+        from state.db import insert_ignoring, wrap_db_errors
 
         values = dict(article_id=article_id, story_id=story_id, created_at=now, **match_to_row(match))
         try:
             with self.store.begin() as conn:
-                if conn.execute(_record_statement(self.store.dialect), values).first() is not None:
+                if conn.execute(insert_ignoring(self.store.dialect, T, "article_id", "rule"), values).first() is not None:
                     return True
                 if not replace:
                     return False

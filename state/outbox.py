@@ -12,26 +12,15 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from state import schema
-from state.db import wrap_db_errors
+from state.db import dialect_insert, insert_ignoring, wrap_db_errors
 
 T = schema.outbox
-
-
-@cache
-def _enqueue_statement(dialect: str):
-    # built once per dialect: it runs for every matched article (see state.stories)
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(T)
-    # RETURNING, not rowcount: psycopg reports -1 for an ignored conflict
-    return insert.on_conflict_do_nothing(
-        index_elements=["story_id", "destination", "rule", "revision"]).returning(T.c.id)
 N = schema.notices
 
 
@@ -72,7 +61,7 @@ class OutboxRepo:
         self.store = store
 
     def _insert(self, table):
-        return (postgresql.insert if self.store.dialect == "postgresql" else sqlite.insert)(table)
+        return dialect_insert(self.store.dialect, table)
 
     # -- queueing -------------------------------------------------------------
     def enqueue(self, rows: Sequence[dict[str, Any]], now: datetime) -> int:
@@ -81,7 +70,7 @@ class OutboxRepo:
         try:
             with self.store.begin() as conn:
                 for row in rows:
-                    created += len(conn.execute(_enqueue_statement(self.store.dialect), {
+                    created += len(conn.execute(insert_ignoring(self.store.dialect, T, "story_id", "destination", "rule", "revision"), {
                         "story_id": row["story_id"], "destination": row["destination"], "rule": row["rule"],
                         "priority": row.get("priority", "normal"), "payload": row["payload"], "status": "pending",
                         "attempts": 0, "created_at": now, "revision": row.get("revision", 0),
