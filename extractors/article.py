@@ -33,7 +33,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import use_config
 
-from extractors.cleanup import clean_paragraphs, looks_like_sentence, normalize
+from extractors.cleanup import clean_paragraphs, looks_like_prose, looks_like_sentence, normalize
 from extractors.embedded import html_to_text, jsonld_article, jsonld_objects, page_state_bodies
 from extractors.errors import ExtractionError
 from extractors.metadata import PageMeta, extract_metadata
@@ -54,6 +54,10 @@ PRIORS = {
     "json-ld": 1.10, "microdata": 1.05, "trafilatura": 1.0, "page-state": 0.95,
     "meta-description": 0.70, "feed-summary": 0.65,
 }
+# A guessed text of at least three paragraphs, at least _LIST_SHORT of them shorter than _SHORT_LINE
+# characters, with less than _MIN_PROSE of its characters in prose, is a headline list or a menu. On the
+# shared corpus every real body has prose >= 0.7; menus and headline boxes have 0.0-0.2.
+_SHORT_LINE, _LIST_SHORT, _MIN_PROSE = 60, 0.8, 0.3
 # Sources where the page itself says "this is the article", so a very short body is still trusted.
 _DECLARED = {"json-ld", "microdata"}
 _SOFT_404 = re.compile(
@@ -167,6 +171,8 @@ def _parse(text: str) -> lxml_html.HtmlElement:
 # Class names of text meant only for screen readers ("기사 본문 영역", "상세페이지"); never story text.
 _SR_ONLY = frozenset({"blind", "sr-only", "screen_out", "screen-out", "visually-hidden", "visuallyhidden",
                       "a11y-hidden", "skip-nav", "skipnav", "skip_nav", "offscreen", "hidden-text"})
+# Inline tags inside a link that only style part of a headline; their text alone is not a link's text.
+_INLINE_TEXT = frozenset({"b", "i", "u", "font", "sup", "sub", "small", "mark", "big", "s", "abbr", "q", "br", "img"})
 _INLINE = frozenset({"a", "span", "b", "strong", "em", "i", "u", "font", "sup", "sub", "small", "mark", "big", "s", "abbr", "cite", "q"})
 _BR_CONTAINERS = ("div", "td", "section", "article", "span", "font", "p")
 
@@ -326,11 +332,19 @@ def _bigrams(text: str) -> Counter:
 
 
 def _anchor_keys(tree: lxml_html.HtmlElement) -> set[str]:
+    """Normalized texts of the page's links, and of the blocks inside a link: a headline box prints
+    <a><em>정치</em><strong>headline</strong></a>, where no link's whole text is the headline alone."""
     keys = set()
     for a in tree.iter("a"):
         k = normalize(a.text_content())
         if len(k) >= 2:
             keys.add(k)
+        if len(k) > 4:
+            for child in a.iterdescendants():
+                if isinstance(child.tag, str) and child.tag not in _INLINE_TEXT:
+                    ck = normalize(child.text_content())
+                    if len(ck) >= 4 and ck != k:
+                        keys.add(ck)
     return keys
 
 
@@ -349,6 +363,10 @@ def quality(cand: Candidate, *, anchors: set[str], description: Counter, korean:
     * description: how much of og:description the text contains; the body of an
       article almost always starts with or contains it.
     * truncated: a text ending in "…" is a summary, not the body.
+
+    Two more features are recorded for the no-article decision, not scored: `prose` (share of
+    characters in paragraphs ending like reported prose, stricter than `sentences`: a headline
+    ending in a quoted phrase is not prose) and `short` (share of paragraphs under 60 characters).
     """
     paras = cand.paragraphs
     lengths = [len(_SPACE.sub("", p)) for p in paras]
@@ -367,12 +385,14 @@ def quality(cand: Candidate, *, anchors: set[str], description: Counter, korean:
     else:
         overlap, agree = 0.0, 1.0
     truncated = 0.8 if joined.rstrip().endswith(("…", "...")) else 1.0
+    prose = sum(n for p, n in zip(paras, lengths) if looks_like_prose(p)) / chars
+    short = sum(1 for n in lengths if n < _SHORT_LINE) / len(paras)
     score = (math.log1p(chars) * (0.25 + 0.75 * sentence) * (1 - linked) * (1 - 0.5 * nav)
              * script * agree * truncated * PRIORS.get(cand.source, 1.0))
     cand.score = score
     cand.features = {"chars": chars, "sentences": round(sentence, 3), "links": round(linked, 3),
                      "nav": round(nav, 3), "script": round(script, 3), "description": round(overlap, 3),
-                     "score": round(score, 3)}
+                     "prose": round(prose, 3), "short": round(short, 3), "score": round(score, 3)}
     return score
 
 
@@ -393,6 +413,11 @@ def _refuse_non_article(best: Candidate, meta: PageMeta, url: str, settings: Ext
     elif best.source not in _DECLARED and (f.get("links", 0) > 0.5 or (f.get("sentences", 1) < 0.2 and f.get("nav", 0) > 0.5)):
         # A body the page itself declares may be one caption line; a guessed one that reads like a menu is refused.
         reason = "the page is a list of links, not an article"
+    elif best.source not in _DECLARED and len(best.paragraphs) >= 3 and f.get("prose", 1) < _MIN_PROSE \
+            and f.get("short", 0) >= _LIST_SHORT:
+        # Headline boxes and menus whose items are not links (onclick lists) or end in a quotation
+        # ('…노사 "협상 재개"', which `sentences` counts): short lines, hardly any reported prose.
+        reason = "the page is a list of headlines or menu labels, not an article"
     if reason:
         raise ExtractionError(f"{url}: {reason}", kind="no_article", url=url)
 

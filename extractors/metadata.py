@@ -20,12 +20,12 @@ from extractors.embedded import JsonLdArticle
 # "제목 : 네이버 뉴스", "대전일보 모바일 :: 제목". Spaces around them are required so that
 # "A-B" or "3:1" inside a headline is never cut.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|:|::|<|>|«|»|·|ㅣ)\s+")
-# Words that make a short title segment look like an outlet name rather than part of a headline.
-_OUTLET_WORD = re.compile(
-    r"(뉴스|일보|신문|방송|타임스|타임즈|저널|경제|미디어|통신|닷컴|데일리|투데이|포스트|헤럴드|모바일|"
-    r"news|times|daily|herald|post|journal|tv|\.com|\.co\.kr|\.kr)\s*$",
-    re.I,
-)
+# Words an outlet's name ends with ("연합뉴스", "SBS 뉴스", "iMBC 연예", "한국일보", "KBS TV"). A title segment, or an
+# author value, shaped like "<at most one word> <outlet word>" is taken for an outlet's name, not for words of a
+# headline or a person. "경제" counts only glued to a name ("서울경제"): "무너진 지역 경제" is a headline.
+_OUTLET_WORD = (r"뉴스|일보|신문|방송|타임스|타임즈|저널|미디어|통신|닷컴|데일리|투데이|포스트|헤럴드|모바일|연예|"
+                r"news|times|daily|herald|post|journal|tv|\.com|\.co\.kr|\.kr")
+_OUTLET_SHAPE = re.compile(r"^(?:\S+\s+)?\S*(?:" + _OUTLET_WORD + r")$|^\S+경제$", re.I)
 _DATE_META = (
     ("property", "article:published_time"), ("name", "article:published_time"),
     ("property", "og:article:published_time"), ("property", "dd:published_time"),
@@ -37,8 +37,11 @@ _UPDATED_META = (
     ("property", "og:updated_time"), ("property", "dd:modified_time"), ("itemprop", "dateModified"),
     ("name", "lastmod"),
 )
-_AUTHOR_META = (("name", "author"), ("property", "article:author"), ("name", "dable:author"),
-                ("name", "byl"), ("itemprop", "author"))
+# Author keys, read from name=, property= or itemprop= alike: outlets disagree (TV조선 writes
+# <meta property="dable:author">, SBS <meta name="dable:author">).
+_AUTHOR_KEYS = ("author", "article:author", "dable:author", "byl")
+# Values that name nobody: CMS accounts and the word "news".
+_NOT_AUTHORS = frozenset({"news", "뉴스", "admin", "administrator", "관리자", "운영자", "editor", "편집자"})
 _LOOSE_DATE = re.compile(
     r"(\d{4})\s*[-./년]\s*(\d{1,2})\s*[-./월]\s*(\d{1,2})(?:\s*일)?"
     r"(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?",
@@ -126,26 +129,66 @@ def clean_title(title: str, site_names: tuple[str, ...] = ()) -> str:
         rest_head = title[len(first) + len(seps[0]):].strip()
         if _is_outlet(last, names) and len(rest_tail) >= 2:
             title = rest_tail
-        elif _is_outlet(first, names) and len(rest_head) >= 2:
+        elif _is_outlet(first, names, by_shape=False) and len(rest_head) >= 2:
+            # A prefix must name the site: "가짜뉴스 : …" or "지역신문 - …" opens many headlines.
             title = rest_head
         else:
             break
     return title
 
 
-def _is_outlet(segment: str, names: set[str]) -> bool:
-    low = segment.lower()
+def _is_outlet(segment: str, names: set[str], by_shape: bool = True) -> bool:
+    """The segment is the site's name (equal, containing it, or a part of it), or (by_shape) short and shaped like an outlet."""
+    low = re.sub(r"\s+", " ", segment.lower()).strip()
     if not low:
         return False
-    if any(low == n or (n in low and len(low) <= len(n) + 8) or (low in n and len(low) >= 2) for n in names):
+    if any(low == n or (n in low and len(low) <= len(n) + 8) or (low in n and len(low) >= 2 and len(low.split()) <= 2)
+           for n in names):
         return True
-    return len(segment) <= 20 and bool(_OUTLET_WORD.search(low))
+    return by_shape and looks_like_outlet(low)
 
 
-def _clean_author(value: str) -> str:
+def looks_like_outlet(value: str) -> bool:
+    """At most two words, the last ending in an outlet word: "연합뉴스", "MBC NEWS", "iMBC 연예", "대전일보 모바일"."""
+    value = re.sub(r"\s+", " ", value).strip()
+    return 0 < len(value) <= 20 and bool(_OUTLET_SHAPE.match(value))
+
+
+def _clean_author(value: str, site_keys: tuple[str, ...] = ()) -> str:
+    """A person's name from an author value; "" for the outlet itself or an outlet-shaped value.
+
+    The outlet's name glued before a reporter's ("연합뉴스 홍길동 기자") is removed; a value that is the
+    site's name, a part of it ("SBS"), or shaped like an outlet ("SBS 뉴스", "iMBC 연예") is no author.
+    """
     value = _EMAIL.sub("", value).strip(" ()[]<>/,|")
     value = _ROLE.sub("", value).strip()
-    return "" if value.startswith("http") or len(value) > 40 else value
+    value = re.sub(r"^[^=]{1,20}=\s*", "", value)  # "스포츠조선=홍길동": outlet (or dateline) = reporter
+    if value.startswith("http") or len(value) > 40:
+        return ""
+    words = value.split()
+    while len(words) > 1 and _outlet_word(words[0], site_keys):
+        words = words[1:]  # "연합뉴스 홍길동", "SBS 홍길동" -> "홍길동"
+    value = " ".join(words)
+    key = _site_key(value)
+    if not key or key in _NOT_AUTHORS or looks_like_outlet(value):
+        return ""
+    if any(key == k or (len(key) >= 3 and key in k) for k in site_keys):
+        return ""
+    return value
+
+
+def _outlet_word(word: str, site_keys: tuple[str, ...]) -> bool:
+    """A word before a reporter's name that names the outlet: outlet-shaped ("빛고을일보"), or a part of the
+    site's name that is Hangul or an acronym ("SBS" of "SBS NEWS"; not "Kim" of kimnews.example)."""
+    if looks_like_outlet(word):
+        return True
+    key = _site_key(word)
+    named = len(key) >= 3 and any(key in k for k in site_keys)
+    return named and (word.isupper() or bool(re.fullmatch(r"[가-힣0-9]+", word)))
+
+
+def _site_key(value: str) -> str:
+    return re.sub(r"[\s._-]+", "", value.lower())
 
 
 def extract_metadata(tree: lxml_html.HtmlElement, url: str, ld: JsonLdArticle | None,
@@ -170,12 +213,11 @@ def extract_metadata(tree: lxml_html.HtmlElement, url: str, ld: JsonLdArticle | 
 
     authors: list[str] = []
     raw_authors = list(ld.authors) if ld else []
-    raw_authors += [v for k in _AUTHOR_META for v in metas.get((k[0], k[1].lower()), [])]
-    generic = {n.lower() for n in site_names} | {"sbs news", "news", "admin", "관리자"}
+    raw_authors += [v for key in _AUTHOR_KEYS for attr in ("name", "property", "itemprop") for v in metas.get((attr, key), [])]
+    site_keys = tuple({_site_key(n) for n in (*site_names, first(("name", "application-name"))) if n})
     for a in raw_authors:
-        name = _clean_author(a)
-        if name and name.lower() not in generic and not any(g and g in name.lower() for g in generic if len(g) > 3) \
-                and name not in authors:
+        name = _clean_author(a, site_keys)
+        if name and name not in authors:
             authors.append(name)
 
     return PageMeta(

@@ -22,16 +22,18 @@ LINKS = [f"광주 시내버스 노선 개편 {i}차 설명회 열려 관심 집�
 
 
 def head(title: str = TITLE, *, site: str = "빛고을일보", suffix: str = " - 빛고을일보", extra: str = "",
-         charset: str = "utf-8", description: str | None = None, og_type: str = "article") -> str:
+         charset: str = "utf-8", description: str | None = None, og_type: str = "article",
+         author: str = '<meta name="author" content="구하늘 기자">') -> str:
     desc = BODY[0] if description is None else description
+    site_meta = f'<meta property="og:site_name" content="{site}">' if site else ""
     return f"""<head><meta charset="{charset}">
 <title>{title}{suffix}</title>
 <meta property="og:title" content="{title}{suffix}">
-<meta property="og:site_name" content="{site}">
+{site_meta}
 <meta property="og:type" content="{og_type}">
 <meta property="og:description" content="{desc}">
 <meta property="article:published_time" content="2024-05-28T17:48:00+09:00">
-<meta name="author" content="구하늘 기자">
+{author}
 <link rel="canonical" href="https://www.bitgoeul.example/news/articleView.html?idxno=1234">
 {extra}</head>"""
 
@@ -159,3 +161,39 @@ def euckr_declared_utf8_bytes() -> bytes:
 def euckr_bytes() -> bytes:
     """Really EUC-KR, declared only in the meta tag."""
     return article_page(charset="euc-kr").encode("euc-kr")
+
+
+# Headlines of other stories that end in a quotation, as a "more news" box prints them.
+QUOTE_HEADLINES = [
+    '광주시장, 청년 창업가 간담회…"규제 먼저 풀겠다"',
+    '시내버스 파업 이틀째…노사 "협상 재개"',
+    '빛고을전자 노조 "임금 교섭 결렬"',
+    '교육청, 급식 단가 인상 검토 "물가 반영"',
+    "'폭염 대비' 무더위 쉼터 1천 곳 지정",
+    '도심 재개발 갈등…주민들 "이주 대책 먼저"',
+]
+
+
+def menu_only_page(anchors: bool = True) -> str:
+    """An article template whose story is missing: chrome labels and a box of other headlines ending in quotes.
+
+    With `anchors`, each headline sits in a link together with its section label (so no link's text is the
+    headline alone); without, the items are clickable list entries with no <a> at all.
+    """
+    sections = ["정치", "경제", "사회", "국제", "문화", "지역"]
+    if anchors:
+        items = "".join(f'<li class="item"><a href="/news/{i}"><em>{sections[i]}</em><strong class="title">{h}</strong>'
+                        f'<div class="thumb"><img src="/p/{i}.jpg" alt=""></div></a></li>'
+                        for i, h in enumerate(QUOTE_HEADLINES))
+    else:
+        items = "".join(f'<li class="item" onclick="location.href=\'/news/{i}\'"><em>{sections[i]}</em>'
+                        f'<strong class="title">{h}</strong></li>' for i, h in enumerate(QUOTE_HEADLINES))
+    chrome = ('<div class="util"><h2>주메뉴</h2><button>자동완성 열기</button><button>자동완성 끄기</button>'
+              '<p>인기검색어</p><button>검색닫기</button><button>Close</button><span>0</span>'
+              '<button>확대하기</button><button>축소하기</button><button>이전</button><button>다음</button>'
+              '<button>복사</button></div>')
+    return (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>빛고을방송</title>'
+            f'<meta property="og:type" content="article"><meta property="og:site_name" content="빛고을방송"></head>'
+            f'<body><header><h1>빛고을방송</h1>{chrome}</header><div id="content"><div class="article-view"></div>'
+            f'<div class="article detail-cate"><ul>{items}</ul></div></div>'
+            f'<footer><p>빛고을방송 | 광주광역시 예시로 1</p></footer></body></html>')

@@ -55,9 +55,56 @@ def test_metadata():
     ("3:1 역전승…광주FC 선두로", "", "3:1 역전승…광주FC 선두로"),  # no spaces: not a separator
     ("장근석, 연기 레슨 받는 이유 [인터뷰M]", "MBC NEWS", "장근석, 연기 레슨 받는 이유 [인터뷰M]"),
     ("여야 - 정부 협의체 첫 회의", "", "여야 - 정부 협의체 첫 회의"),  # "정부 협의체 첫 회의" is no outlet
+    # stripped: the site's name (equal, containing it or part of it), or <one word> + an outlet word
+    ("광주시 AI 예산 배정 - 빛고을일보 디지털판", "빛고을일보", "광주시 AI 예산 배정"),
+    ("광주시 AI 예산 배정 | SBS 뉴스", "SBS NEWS", "광주시 AI 예산 배정"),
+    ("광주시 AI 예산 배정 | 빛고을 뉴스", "", "광주시 AI 예산 배정"),
+    ("광주시 AI 예산 배정 - 빛고을경제", "", "광주시 AI 예산 배정"),
+    ("광주시 AI 예산 배정 · 빛고을방송", "", "광주시 AI 예산 배정"),
+    ("광주시 AI 예산 배정 - 빛고을 TV", "", "광주시 AI 예산 배정"),
+    ("빛고을일보 :: 광주시 AI 예산 배정", "빛고을일보", "광주시 AI 예산 배정"),
+    # kept: a headline whose last words merely end in 뉴스/경제/방송
+    ("코로나 이후 : 무너진 지역 경제", "빛고을일보", "코로나 이후 : 무너진 지역 경제"),
+    ("이재명 - 윤석열 회담 뉴스", "빛고을일보", "이재명 - 윤석열 회담 뉴스"),
+    ("광주시 - 지역 경제", "", "광주시 - 지역 경제"),
+    ("가짜뉴스 : 누가 퍼뜨리나 가짜 뉴스", "", "가짜뉴스 : 누가 퍼뜨리나 가짜 뉴스"),
+    ("청소년 유튜버 - 1인 방송 시대의 그늘 방송", "", "청소년 유튜버 - 1인 방송 시대의 그늘 방송"),
 ])
 def test_title_suffix(raw, site, expected):
     assert clean_title(raw, (site,)) == expected
+
+
+@pytest.mark.parametrize("author_meta,site,expected", [
+    # read under property= as well as name= (TV조선 writes <meta property="dable:author">)
+    ('<meta property="dable:author" content="구하늘 기자">', "빛고을일보", ("구하늘",)),
+    ('<meta name="dable:author" content="구하늘 기자">', "빛고을일보", ("구하늘",)),
+    ('<meta property="author" content="구하늘 기자(haneul@bitgoeul.example)">', "빛고을일보", ("구하늘",)),
+    # the outlet's name before the reporter's is removed
+    ('<meta name="author" content="빛고을일보 구하늘 기자">', "빛고을일보", ("구하늘",)),
+    ('<meta property="dable:author" content="빛고을스포츠=구하늘 기자">', "빛고을일보", ("구하늘",)),
+    ('<meta name="author" content="BGN 구하늘 기자">', "BGN 뉴스", ("구하늘",)),
+    ('<meta name="author" content="Kim Min-jun">', "Kimnews", ("Kim Min-jun",)),  # a name, not a part of the site's
+    # the outlet, or an outlet-shaped name, is no author
+    ('<meta name="author" content="빛고을일보">', "빛고을일보", ()),
+    ('<meta property="article:author" content="빛고을 뉴스">', "빛고을 NEWS", ()),
+    ('<meta name="author" content="iBitgoeul 연예">', "빛고을 NEWS", ()),
+    ('<meta name="author" content="빛고을방송">', "", ()),
+    ('<meta name="author" content="Bitgoeul News">', "", ()),
+    ('<meta name="author" content="관리자">', "빛고을일보", ()),
+    ('<meta name="author" content="">', "", ()),
+])
+def test_authors(author_meta, site, expected):
+    art = extract_article(P.article_page(author=author_meta, site=site), url=URL)
+    assert art.authors == expected
+
+
+def test_site_name_sources():
+    # og:site_name, then JSON-LD publisher, then application-name; else the host
+    assert extract_article(P.article_page(), url=URL).site_name == "빛고을일보"
+    app = '<meta name="application-name" content="빛고을방송">'
+    assert extract_article(P.article_page(site="", extra=app), url=URL).site_name == "빛고을방송"
+    assert extract_article(P.jsonld_only_page(), url=URL).site_name == "빛고을일보"
+    assert extract_article(P.article_page(site=""), url=URL).site_name == "www.bitgoeul.example"
 
 
 def test_dates_naive_means_default_zone_and_z_is_utc():
@@ -120,6 +167,38 @@ def test_no_article(builder, reason):
     assert err.value.kind == "no_article"
     assert err.value.url == URL and URL in str(err.value)
     assert reason in str(err.value)
+
+
+@pytest.mark.parametrize("anchors", [True, False], ids=["headlines-in-links", "onclick-headlines"])
+def test_menu_only_page_is_no_article(anchors):
+    # The story is missing from the template; what is left are button labels and a box of other
+    # headlines that end in quotation marks (which the `sentences` feature counts as sentences).
+    with pytest.raises(ExtractionError) as err:
+        extract_article(P.menu_only_page(anchors=anchors), url=URL)
+    assert err.value.kind == "no_article"
+    assert "list of" in str(err.value)
+
+
+def test_headline_list_features():
+    from collections import Counter
+
+    from extractors.article import Candidate, quality
+
+    menu = Candidate("trafilatura", ["주메뉴", "검색닫기", "확대하기"] + P.QUOTE_HEADLINES)
+    quality(menu, anchors=set(), description=Counter())
+    assert menu.features["sentences"] > 0.2  # the quotes fool the sentence test ...
+    assert menu.features["prose"] < 0.3 and menu.features["short"] == 1.0  # ... not the prose test
+    story = Candidate("trafilatura", P.SHORT)
+    quality(story, anchors=set(), description=Counter())
+    assert story.features["prose"] == 1.0
+
+
+def test_short_story_next_to_quote_headlines_is_kept():
+    # The same headline box beside a real two-sentence story without markup: not refused, the story is there.
+    page = P.menu_only_page(anchors=False).replace('<div class="article-view"></div>',
+                                                   '<div class="article-view">' + "".join(f"<p>{s}</p>" for s in P.SHORT) + "</div>")
+    art = extract_article(page, url=URL)
+    assert all(sentence in body_lines(art) for sentence in P.SHORT)
 
 
 def test_declared_euckr_but_utf8_bytes():

@@ -65,15 +65,80 @@ def test_every_rule_is_tested_and_explained():
     assert all(r.why.strip() for r in RULES)
 
 
-def test_words_inside_sentences_are_kept():
-    # "기자", "제공", "구독" and "무단" inside real sentences must survive.
-    text = [
-        "행사에는 지역 기자 30여 명과 시민 200명이 참석해 의견을 나눴다.",
-        "시는 참가자에게 교통비를 제공할 예정이라고 설명했다.",
-        "이 서비스의 유료 구독자는 지난해보다 두 배 늘어난 것으로 나타났다.",
-        "경찰은 건물에 무단으로 들어간 혐의로 20대 남성을 입건했다.",
-    ]
-    assert clean_paragraphs(text) == text
+# Realistic story sentences and headlines containing the words the rules look for, with the rule that
+# used to drop them (a keyword or prefix match on any short paragraph). Each must survive, in the body
+# and as the first paragraph (a subtitle).
+KEPT = [
+    ("share_prompt", "트위터 등에서는 #구명운동 해시태그를 단 글이 빠르게 퍼지고 있습니다."),
+    ("share_prompt", "카카오 주가 급락…"),
+    ("share_prompt", "페이스북 모회사 메타, 직원 1만명 감원"),
+    ("share_prompt", "목록에 오른 기업은 모두 12곳이다."),
+    ("share_prompt", "구독자 100만 명 돌파"),
+    ("share_prompt", "밴드 멤버 전원이 재계약에 합의했다."),
+    ("share_prompt", "인쇄 업계는 종이값 인상에 울상이다."),
+    ("share_prompt", "좋아요 수를 숨기는 기능이 다음 달 도입된다."),
+    ("share_prompt", "스크랩 가격이 한 달 새 10% 올랐다."),
+    ("share_prompt", "닫기 직전 매장에 손님이 몰렸다."),
+    ("share_prompt", "다음 기사 마감까지 남은 시간은 두 시간뿐이었다."),
+    ("contact_line", "전화 통화에서 그는 이렇게 말했습니다."),
+    ("contact_line", "이메일 해킹 피해가 잇따르고 있습니다."),
+    ("contact_line", "카카오톡 먹통 사태로 택시 호출도 멈췄다."),
+    ("contact_line", "팩스로 보낸 사직서도 효력이 있다는 판결이 나왔다."),
+    ("subscribe_prompt", "방역당국은 자가진단 앱 설치를 의무화했습니다."),
+    ("subscribe_prompt", "네이버는 이달부터 유료 구독 서비스를 출시했다."),
+    ("subscribe_prompt", "구독 신청이 몰리면서 서버가 한때 멈췄다."),
+    ("subscribe_prompt", "경찰은 시민 제보 전화를 받고 현장에 출동했다."),
+    ("subscribe_prompt", "네이버 채널 구독자가 500만 명을 넘어섰다."),
+    ("copyright", "저작권자 단체는 이번 판결에 강하게 반발했다."),
+    ("copyright", "출판사는 웹툰을 무단 전재한 사이트 운영자를 고소했다."),
+    ("copyright", "미국 저작권청(Copyright Office)은 AI가 만든 그림의 등록을 거부했다."),
+    ("copyright", "재배포 금지 조항을 어긴 업체에 과징금이 부과됐다."),
+    ("byline_email", "참가 신청은 이메일(apply@bitgoeul.example)로 받는다."),
+    ("reporter_links", "포털은 기자 구독 기능을 이달 중 없앤다고 밝혔다."),
+    ("like_button", "이 기사를 추천한 독자가 하루 만에 1만 명을 넘었다."),
+    # words that were always safe inside sentences
+    ("byline_bare", "행사에는 지역 기자 30여 명과 시민 200명이 참석해 의견을 나눴다."),
+    ("credit_only", "시는 참가자에게 교통비를 제공할 예정이라고 설명했다."),
+    ("subscribe_prompt", "이 서비스의 유료 구독자는 지난해보다 두 배 늘어난 것으로 나타났다."),
+    ("copyright", "경찰은 건물에 무단으로 들어간 혐의로 20대 남성을 입건했다."),
+]
+
+
+@pytest.mark.parametrize("rule,sentence", KEPT, ids=[f"{r}-{i}" for i, (r, _) in enumerate(KEPT)])
+def test_story_sentences_with_trigger_words_are_kept(rule, sentence):
+    assert rule in {r.name for r in RULES}
+    assert clean_paragraphs([S1, sentence, S2]) == [S1, sentence, S2]
+    assert clean_paragraphs([sentence, S1, S2]) == [sentence, S1, S2]
+
+
+# Boilerplate in the shapes the tightened rules still recognise.
+REMOVED = [
+    ("share_prompt", "페이스북 공유하기 트위터 공유하기"),
+    ("share_prompt", "좋아요 12 | 댓글 3"),
+    ("share_prompt", "글자 크기 조절 인쇄하기 스크랩"),
+    ("share_prompt", "이 브라우저는 비디오 태그를 지원하지 않습니다."),
+    ("contact_line", "▷ 카카오톡 @빛고을제보"),
+    ("contact_line", "전화 062-000-0000"),
+    ("contact_line", "▷ 홈페이지 : https://www.bitgoeul.example/jebo"),
+    ("subscribe_prompt", "빛고을일보 앱 다운로드 받기"),
+    ("subscribe_prompt", "[네이버 메인에서 빛고을일보 채널 구독하기]"),
+    ("subscribe_prompt", "제보는 카카오톡 bitgoeul"),
+    ("copyright", "<ⓒ빛고을통신 재배포 금지>"),
+    ("copyright", "Copyright 2024 Bitgoeul Ilbo. All rights reserved."),
+    ("copyright", "저작권자(c) 빛고을일보, 무단 전재-재배포 및 AI 학습 이용 금지"),
+    ("byline_email", "구하늘 기자(haneul@bitgoeul.example)"),
+    ("reporter_links", "구하늘 기자 페이지 >"),
+]
+
+
+@pytest.mark.parametrize("rule,line", REMOVED, ids=[f"{r}-{i}" for i, (r, _) in enumerate(REMOVED)])
+def test_boilerplate_shapes_are_removed(rule, line):
+    assert rule in {r.name for r in RULES}
+    assert clean_paragraphs([S1, line, S2]) == [S1, S2]
+
+
+def test_like_button_with_reaction_counts_cuts():
+    assert clean_paragraphs([S1, S2, "이 기사 좋아요 3 싫어요 0", "포토뉴스"]) == [S1, S2]
 
 
 def test_cut_marker_before_the_story_does_not_cut_it():

@@ -94,3 +94,46 @@ def test_seed_articles_lose_their_boilerplate(corpus):
             assert junk not in art.text, (seed.name, junk)
         first_sentence = next(ln for ln in lines[1:] if ln.endswith("다.") and "사진" not in ln and not ln.startswith("▲") and len(ln) > 40)
         assert first_sentence[:30] in art.text
+
+
+# Words the clean-up rules look for; a story sentence containing one must not be taken for boilerplate.
+TRIGGER_WORDS = ("트위터", "페이스북", "카카오", "밴드", "구독", "목록", "전화", "이메일", "팩스", "저작권", "앱", "제보", "공유", "인쇄")
+
+
+def test_story_sentences_with_trigger_words_survive(corpus):
+    from extractors.article import extract_article
+    from newswatch.evaluate import _page_url
+
+    checked = 0
+    for page, expected_path in pairs(corpus / "pages"):
+        sentences = [s for s in _sentences(expected_path.read_text(encoding="utf-8"))
+                     if any(w in s for w in TRIGGER_WORDS) and "기사문의" not in s and "@" not in s]
+        if not sentences:
+            continue
+        squashed = _quote_free(re.sub(r"\s+", "", extract_article(page.read_bytes(), url=_page_url(page)).text))
+        for sentence in sentences:
+            assert _quote_free(re.sub(r"\s+", "", sentence)) in squashed, (page.name, sentence)
+            checked += 1
+    assert checked >= 5
+
+
+def test_real_template_without_its_story_is_no_article(corpus):
+    """A real page with its story removed (itemprop=articleBody, JSON-LD and descriptions deleted at run
+    time) must not come out as its menu and headline box."""
+    from lxml import html as lxml_html
+
+    from extractors.article import extract_article
+    from extractors.errors import ExtractionError
+
+    tree = lxml_html.document_fromstring((corpus / "pages" / "sw_yonhapnewstv_1.html").read_bytes())
+    for el in tree.xpath("//*[@itemprop]"):
+        if "articlebody" in (el.get("itemprop") or "").lower():
+            el.drop_tree()
+    for el in tree.xpath('//script[@type="application/ld+json"]'):
+        el.drop_tree()
+    for el in tree.xpath("//meta"):
+        if (el.get("name") or el.get("property") or "").lower() in ("description", "og:description", "twitter:description"):
+            el.drop_tree()
+    with pytest.raises(ExtractionError) as err:
+        extract_article(lxml_html.tostring(tree, encoding="unicode"), url="https://www.yonhapnewstv.co.kr/news/x")
+    assert err.value.kind == "no_article"
