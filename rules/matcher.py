@@ -16,8 +16,8 @@ import ahocorasick
 
 from newswatch.models import Article, Evidence, InstitutionMention, Match
 from rules import korean
-from rules.institutions import Found, InstitutionRegistry, event_in, canonical, find_institutions_at
-from rules.model import Rule
+from rules.institutions import Found, InstitutionRegistry, canonical, event_at, find_institutions_at, fold_found
+from rules.model import FOUNDING_WORDS, Rule
 
 log = logging.getLogger("newswatch.rules")
 
@@ -137,9 +137,10 @@ class Matcher:
             if owners and doc.verified(sid):
                 candidates.update(owners)
         names = {n.casefold() for n in (feed, article.feed, article.site_name) if n}
-        # Institutions are looked up before learning, so every rule sees the same "new".
-        mentions = [(f, Found(canonical(found.mention, registry), found.start, found.end))
-                    for f, found in doc.found_institutions()]
+        # Institutions are looked up before learning, so every rule sees the same "new". Registered
+        # spellings first (GIST, 인공지능/AI), then the article's own spellings and tails fold together.
+        mentions = fold_found([(f, Found(canonical(found.mention, registry), found.start, found.end))
+                               for f, found in doc.found_institutions()])
         known, wrong = _statuses(registry, {m.mention.name for _, m in mentions})
         out: list[Match] = []
         for idx in sorted(candidates):
@@ -233,7 +234,7 @@ class Matcher:
         evidence = [self._evidence(cr.terms[ti].label, o, doc) for o, ti in sorted(chosen, key=lambda p: (FIELDS.index(p[0].field), p[0].start))]
         institutions: tuple[InstitutionMention, ...] = ()
         if rule.type == "new_institution":
-            reported = _report(rule, mentions, known, wrong)
+            reported = _report(rule, mentions, known, wrong, doc)
             if not reported:
                 return None
             institutions = tuple(m.mention for _, m in reported)
@@ -311,14 +312,26 @@ def _near(slots: list[list[tuple[Occ, int]]], within: int | None, doc: _Article 
     return None
 
 
-def _report(rule: Rule, mentions, known: dict[str, bool], wrong: set[str]) -> list[tuple[str, Found]]:
-    """The institutions a new_institution rule reports: new names and/or founding events, one per name."""
+def _report(rule: Rule, mentions, known: dict[str, bool], wrong: set[str], doc: _Article) -> list[tuple[str, Found]]:
+    """The institutions a new_institution rule reports: new names and/or founding events, one per name.
+
+    The mentions' events were found with the default founding words; a rule with its own words
+    looks again, at each mention's place in its field."""
+    own_words = tuple(rule.founding_words) != tuple(FOUNDING_WORDS)
+    starts: dict[str, list[int]] = {}
+    if own_words:
+        for f, found in mentions:
+            starts.setdefault(f, []).append(found.start)
+        for items in starts.values():
+            items.sort()
     by_name: dict[str, tuple[str, Found]] = {}
     for f, found in mentions:
         m = found.mention
         if f not in rule.fields or m.name in wrong:
             continue
-        event = event_in(m.sentence, rule.founding_words)
+        event = m.event
+        if own_words:
+            event = event_at(doc.texts[f], found.start, found.end, rule.founding_words, starts[f])
         is_new = not known.get(m.name, False)
         current = by_name.get(m.name)
         if current is None or (event and not current[1].mention.event):

@@ -115,11 +115,15 @@ class InstitutionRepo:
             r = conn.execute(select(T).where(T.c.name == name)).first()
         return _row(r) if r else None
 
-    def alias_map(self) -> dict[str, str]:
-        """alias -> canonical name, for every row."""
+    def alias_rows(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(name, aliases) of every row, in one query."""
         with self.store.connect() as conn:
             rows = conn.execute(select(T.c.name, T.c.aliases)).all()
-        return {alias: name for name, items in rows for alias in (items or ())}
+        return [(name, tuple(items or ())) for name, items in rows]
+
+    def alias_map(self) -> dict[str, str]:
+        """alias -> canonical name, for every row."""
+        return {alias: name for name, items in self.alias_rows() for alias in items}
 
     def list(self, status: str | None = None) -> list[InstitutionRecord]:
         q = select(T).order_by(T.c.first_seen, T.c.name)

@@ -114,7 +114,7 @@ def _extract_html(raw: bytes | str, url: str, content_type: str | None, settings
         from extractors.article import extract_article
     except ImportError:
         return _extract_with_trafilatura(raw, url)
-    return extract_article(raw, url=url, content_type=content_type, default_tz=settings.tz)
+    return extract_article(raw, url=url, content_type=content_type, default_tz=settings.tz, settings=settings.extract)
 
 
 def _extract_with_trafilatura(raw: bytes | str, url: str) -> Article:
@@ -197,6 +197,7 @@ def test(
 ) -> None:
     """Show which rules match each input, with evidence. Writes nothing to state."""
     from rules import MemoryRegistry, load_rules
+    from rules.institutions import SnapshotRegistry
 
     settings = load_settings_or_exit(config)
     if not inputs and not since:
@@ -206,7 +207,8 @@ def test(
         err_console.print(f"warning: rule skipped: {issue}", soft_wrap=True, markup=False)
     if not ruleset.rules:
         fail("no valid rules to test")
-    # One registry across inputs, so a new_institution rule sees the earlier inputs first.
+    # One registry across inputs, so a new_institution rule sees the earlier inputs first. With --since
+    # it is the stored registry, read once and never written (see SnapshotRegistry).
     registry = MemoryRegistry(settings.institutions.known, settings.institutions.aliases)
     work: list[tuple[str, Any]] = []
     if since:
@@ -214,13 +216,17 @@ def test(
             delta = parse_since(since)
         except ValueError as exc:
             fail(str(exc))
-        work.extend((f"article {aid}: {a.url}", a) for aid, a in _stored_since(settings, delta))
+        stored, records = _stored_since(settings, delta)
+        registry = SnapshotRegistry(records, settings.institutions.known, settings.institutions.aliases)
+        work.extend((f"article {aid}: {a.url}", a) for aid, a in stored)
     work.extend((item, item) for item in inputs or ())
     results, failed = [], False
     for label, source in work:
         error, matches = None, []
         try:
             article = source if isinstance(source, Article) else read_input(source, settings)
+            if isinstance(registry, SnapshotRegistry):
+                registry.replaying(article.url if source is article else None)
             matches = ruleset.match(article, feed=article.feed, registry=registry, now=datetime.now(timezone.utc))
         except NewswatchError as exc:
             error, failed = f"[{exc.kind}] {exc.message}", True
@@ -250,9 +256,10 @@ def _open_store(settings, *, upgrade: bool = True):
 
 
 def _stored_since(settings, delta: timedelta):
+    """The stored articles fetched within `delta`, oldest first, and the institution registry's rows."""
     store = _open_store(settings, upgrade=False)  # read-only: never create or migrate a database here
     try:
-        return store.articles.since(datetime.now(timezone.utc) - delta)
+        return store.articles.since(datetime.now(timezone.utc) - delta), store.institutions.list()
     except NewswatchError as exc:
         fail(str(exc))
     finally:

@@ -79,3 +79,25 @@ def test_quickstart_commands_and_ci():
     assert "make test" in ci
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^test: install\n\t\$\(BIN\)/python -m pytest", makefile, re.M)
+
+
+def test_readme_gwangju_ai_example_matches_gwangju_and_not_gyeonggi_gwangju(tmp_path):
+    from datetime import datetime, timezone
+
+    from newswatch.models import Article
+    from rules import MemoryRegistry
+
+    [block] = [b for b in YAML_BLOCKS if re.search(r"^id: gwangju-ai$", b, re.M)]
+    (tmp_path / "gwangju-ai.yaml").write_text(block, encoding="utf-8")
+    ruleset = load_rules([tmp_path])
+    now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+
+    def matched(title: str, body: str) -> bool:
+        art = Article(url="https://news.example/x", title=title, text=body)
+        return [m.rule for m in ruleset.match(art, feed=None, registry=MemoryRegistry(), now=now)] == ["gwangju-ai"]
+
+    assert matched("광주, AI 실증도시로", "광주광역시는 올해 인공지능 실증 사업에 120억 원을 들여 지역 기업 마흔 곳을 돕는다고 밝혔다.")
+    assert matched("빛고을 AI 축제", "빛고을에서 처음 열린 AI 축제에 시민 2만 명이 다녀갔다.")
+    assert not matched("경기도 광주시, AI 신호등 도입", "경기도 광주시는 오포읍 교차로 열두 곳에 AI 신호 제어를 도입한다. "
+                                                 "광주시 관계자는 출퇴근 정체가 줄 것이라고 말했다.")
+    assert not matched("곤지암 AI 물류센터", "곤지암 일대에 인공지능 물류센터가 들어선다.")

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newswatch.cli import app
-from newswatch.models import Article
+from newswatch.models import Article, InstitutionMention
 from tests.conftest import Route
 
 runner = CliRunner()
@@ -94,11 +94,9 @@ def test_test_json_over_text_json_and_html_inputs_in_order(tmp_path):
     [inst] = out[0]["matches"][1]["institutions"]
     assert inst["name"] == "빛누리AI연구원" and inst["is_new"] and inst["event"] == "개소"
     assert out[1]["matches"] == []  # 경기도 광주
-    # The page names the same institute: the shared registry already knows it from the first input, so it is
-    # reported only because its sentence holds a founding word (유치, here "attracting companies").
-    assert [m["rule"] for m in out[2]["matches"]] == ["gwangju-ai", "new-org"]
-    [inst] = out[2]["matches"][1]["institutions"]
-    assert (inst["name"], inst["is_new"], inst["event"]) == ("빛누리AI연구원", False, "유치")
+    # The page names the same institute: the shared registry already knows it from the first input, and
+    # "기업 유치" in its sentence is about attracting companies, not attached to the institute: nothing to report.
+    assert [m["rule"] for m in out[2]["matches"]] == ["gwangju-ai"]
 
 
 def test_test_text_output_and_a_missing_input(tmp_path):
@@ -176,3 +174,41 @@ def test_test_since_without_a_database_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["rules", "test", "-c", str(cfg), "-r", str(rules), "--since", "1d"])
     assert result.exit_code == 2 and "newswatch state upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_html_input_is_extracted_with_the_config_extraction_settings(tmp_path):
+    rules = write(tmp_path, "rules.yaml", RULE)
+    page = write(tmp_path, "page.html", HTML)
+    cfg = config(tmp_path, "extract:\n  max_bytes: 200\n")  # the page is larger: the pipeline refuses it
+    result = runner.invoke(app, ["rules", "test", "-c", str(cfg), "-r", str(rules), str(page), "--json"])
+    assert result.exit_code == 1
+    [item] = json.loads(result.stdout)
+    assert "too_large" in item["error"] and "extract.max_bytes=200" in item["error"]
+
+
+def test_test_since_uses_the_stored_registry_read_only(tmp_path):
+    """--since replays stored articles against the stored registry: what an article introduced is new for
+    that article, as the pipeline reported it; names learned before are known; nothing is written."""
+    from state import Store
+    from state.schema import utcnow
+
+    cfg = config(tmp_path)
+    rules = write(tmp_path, "rules.yaml", RULE)
+    store = Store.open(f"sqlite:///{tmp_path / 'data' / 'state.db'}")
+    now = utcnow()
+    store.articles.save(Article(url="https://news.example/a", title="광주 AI",
+                                text="광주에서 인공지능 행사가 열렸다. 달무리AI연구소와 빛누리AI연구원이 참여했다."), "h1", now)
+    # 빛누리AI연구원 was learned from an older article, 달무리AI연구소 from article a itself.
+    store.institutions.learn([InstitutionMention("빛누리AI연구원", "빛누리AI연구원", "s")], "https://news.example/old", now)
+    store.institutions.learn([InstitutionMention("달무리AI연구소", "달무리AI연구소", "s")], "https://news.example/a", now)
+    before = store.institutions.list()
+    store.close()
+    txt = write(tmp_path, "later.txt", "광주 AI\n광주 인공지능 업계에서 달무리AI연구소와 새별AI재단이 협약했다.\n")
+    result = runner.invoke(app, ["rules", "test", "-c", str(cfg), "-r", str(rules), "--since", "7d", str(txt), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    insts = [{i["name"]: i["is_new"] for m in o["matches"] if m["rule"] == "new-org" for i in m["institutions"]} for o in out]
+    assert insts == [{"달무리AI연구소": True}, {"새별AI재단": True}]
+    store = Store.open(f"sqlite:///{tmp_path / 'data' / 'state.db'}")
+    assert store.institutions.list() == before  # nothing learned into the state
+    store.close()

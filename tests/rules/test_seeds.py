@@ -7,6 +7,7 @@ import pytest
 
 from newswatch.models import Article
 from rules import MemoryRegistry, find_institutions, load_rules
+from rules.institutions import name_key
 from tests.rules.conftest import NOW
 
 pytestmark = pytest.mark.corpus
@@ -46,7 +47,17 @@ def test_new_institution_reports_what_each_seed_adds(corpus):
     assert {"광주전남연구원", "광주과학기술원", "광주테크노파크", "한국전자통신연구원", "광주창조경제혁신센터",
             "광주정보문화산업진흥원", "인공지능산업융합사업단"} <= got_first
     # ... the dialogue names companies, the AI school and the national AI data centre.
-    assert {"인트플로우", "인공지능사관학교", "국가AI데이터센터"} <= got_second
+    assert {"인트플로우", "광주인공지능사관학교", "국가AI데이터센터"} <= got_second
+    # Each institution once: no second spelling (AI연구소 beside 인공지능연구소, 국가인공지능(AI)데이터센터
+    # beside 국가AI데이터센터) and no tail of a longer name (인공지능사관학교); no zone, title or generic word.
+    for got in (got_first, got_second):
+        keys = [name_key(n) for n in got]
+        assert len(set(keys)) == len(keys), got
+        assert not any(a != b and a.endswith(b) for a in keys for b in keys), got
+    assert got_first == {"광주전남연구원", "광주과학기술원", "인공지능연구소", "광주창조경제혁신센터", "광주정보문화산업진흥원",
+                         "인공지능산업융합사업단", "광주테크노파크", "인공지능실증지원센터", "한국전자통신연구원",
+                         "인공지능지원연구센터"}
+    assert got_second == {"광주인공지능사관학교", "인트플로우", "AI캠퍼스", "국가AI데이터센터", "엔큐브"}
     # No person (곽상민 and friends attend as staff of these institutions) is taken for one.
     people = {"곽상민", "공득조", "곽재도", "염승엽", "이병탁", "한경록", "강기정", "전광명", "함민혁"}
     assert not any(p in name for name in got_first | got_second for p in people)
