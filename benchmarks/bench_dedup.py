@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/bench_dedup.py                 # 100,000 articles (a few minutes)
     .venv/bin/python benchmarks/bench_dedup.py --n 5000 --baseline-n 1000 --store-n 500   # CI size
+    .venv/bin/python benchmarks/bench_dedup.py --min-chars 1500   # newspaper-length stories
+
+By default the stories are wire-length (5–10 sentences, median ~270 normalised
+characters; the real corpus pages have a median of ~400); --min-chars 1500 makes
+them newspaper-length (median ~1,250; the two seed articles have 1,682 and 2,933).
 
 Three runs over one synthetic stream (benchmarks/dedup_synth.py, 20% syndicated copies):
 1. the in-memory path (dedup.engine.Engine: features, decision, insert — what DedupIndex
@@ -60,11 +65,11 @@ def pairwise(pred: list[int], gold: list[int]) -> tuple[float, float]:
     return (both / p if p else 1.0), (both / g if g else 1.0)
 
 
-def run_engine(n: int, settings: DedupSettings, seed: int) -> None:
+def run_engine(n: int, settings: DedupSettings, seed: int, min_chars: int) -> None:
     engine = Engine(settings)
     wall: list[float] = []
     cpu: list[float] = []
-    pred, gold = [], []
+    pred, gold, lengths = [], [], []
     print(f"\n== MinHash-LSH, in-memory path: {n:,} articles ==")
     print(
         f"{'articles':>9} {'art/s wall (cum.)':>18} {'art/s CPU (cum.)':>17} {'art/s CPU (segment)':>20} "
@@ -72,7 +77,7 @@ def run_engine(n: int, settings: DedupSettings, seed: int) -> None:
     )
     seg_start = 0
     rss_before = rss_mb()
-    for i, (article, g) in enumerate(Synth(seed).stream(n)):
+    for i, (article, g) in enumerate(Synth(seed, min_chars=min_chars).stream(n)):
         t0, c0 = time.perf_counter(), time.process_time()
         f = engine.features(article)
         d = engine.decide(f)
@@ -82,6 +87,7 @@ def run_engine(n: int, settings: DedupSettings, seed: int) -> None:
         cpu.append(time.process_time() - c0)
         pred.append(story)
         gold.append(g)
+        lengths.append(f.body_len)
         if i + 1 in CHECKPOINTS or i + 1 == n:
             seg_w, seg_c = wall[seg_start:], cpu[seg_start:]
             print(
@@ -95,17 +101,18 @@ def run_engine(n: int, settings: DedupSettings, seed: int) -> None:
         f"decision time p50 {pct(wall, 0.5) * 1e3:.2f} ms, p99 {pct(wall, 0.99) * 1e3:.2f} ms wall "
         f"(CPU p99 {pct(cpu, 0.99) * 1e3:.2f} ms), max {max(wall) * 1e3:.1f} ms; "
         f"peak RSS {rss_mb():,.0f} MB (before indexing {rss_before:,.0f} MB); "
-        f"stories {len(set(pred)):,} (gold {len(set(gold)):,}); pairwise P {p:.4f} R {r:.4f}"
+        f"stories {len(set(pred)):,} (gold {len(set(gold)):,}); pairwise P {p:.4f} R {r:.4f}; "
+        f"article length median {pct(lengths, 0.5):,} normalised characters"
     )
 
 
-def run_baseline(n: int, seed: int, cutoff: float) -> None:
+def run_baseline(n: int, seed: int, cutoff: float, min_chars: int) -> None:
     print(f"\n== naive all-pairs rapidfuzz baseline (fuzz.ratio >= {cutoff:g} against every earlier article): {n:,} articles ==")
     print(f"{'articles':>9} {'rate (art/s, cumulative)':>25} {'rate (this segment)':>20} {'p99 ms (segment)':>17}")
     texts: list[str] = []
     pred, gold, times = [], [], []
     total, seg_start, seg_time = 0.0, 0, 0.0
-    for i, (article, g) in enumerate(Synth(seed).stream(n)):
+    for i, (article, g) in enumerate(Synth(seed, min_chars=min_chars).stream(n)):
         t0 = time.perf_counter()
         text = normalise(body_of(article))
         hit = process.extractOne(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff) if texts else None
@@ -124,7 +131,7 @@ def run_baseline(n: int, seed: int, cutoff: float) -> None:
     print(f"overall: {n / total:,.0f} articles/s, p99 {pct(times, 0.99) * 1e3:.2f} ms; pairwise P {p:.4f} R {r:.4f}")
 
 
-def run_store(n: int, settings: DedupSettings, seed: int) -> None:
+def run_store(n: int, settings: DedupSettings, seed: int, min_chars: int) -> None:
     from dedup.index import DedupIndex, text_hash
     from state import Store
 
@@ -135,7 +142,7 @@ def run_store(n: int, settings: DedupSettings, seed: int) -> None:
         index = DedupIndex(settings, store)
         index.load(now)
         save_t, add_t = [], []
-        for article, _ in Synth(seed).stream(n):
+        for article, _ in Synth(seed, min_chars=min_chars).stream(n):
             t0 = time.perf_counter()
             article_id, _ = store.articles.save(article, text_hash(article.text), now)
             t1 = time.perf_counter()
@@ -162,15 +169,16 @@ def main() -> None:
     ap.add_argument("--store-n", type=int, default=2_000, help="articles through the SQLite-backed DedupIndex (0 = skip)")
     ap.add_argument("--baseline-cutoff", type=float, default=80.0, help="fuzz.ratio that makes a duplicate in the baseline")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--min-chars", type=int, default=0, help="grow each story to at least this many characters (0: wire-length)")
     args = ap.parse_args()
     settings = DedupSettings()
     print(f"settings: {settings.model_dump()}")
     print(f"machine: {os.cpu_count()} cores, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    run_engine(args.n, settings, args.seed)
+    run_engine(args.n, settings, args.seed, args.min_chars)
     if args.baseline_n:
-        run_baseline(args.baseline_n, args.seed, args.baseline_cutoff)
+        run_baseline(args.baseline_n, args.seed, args.baseline_cutoff, args.min_chars)
     if args.store_n:
-        run_store(args.store_n, settings, args.seed)
+        run_store(args.store_n, settings, args.seed, args.min_chars)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Synthetic article streams for the dedup benchmark, made from the project's written stories.
 
-A "base" article takes 5–10 sentences of the labelled stories and replaces about
+A "base" article takes 5–10 sentences (more with `min_chars`, for newspaper-length
+stories) of the labelled stories and replaces about
 half of their words with random words of the same vocabulary, so bases read like
 Korean news (same particles, numbers, names) yet are distinct stories. A share
 of the stream (default 20%) are syndicated copies of a recent base, made by the
@@ -23,8 +24,9 @@ from tests.dedup.edits import Story, load_stories, sentences, syndicate  # noqa:
 
 
 class Synth:
-    def __init__(self, seed: int = 1, dup_rate: float = 0.2, replace: float = 0.5):
+    def __init__(self, seed: int = 1, dup_rate: float = 0.2, replace: float = 0.5, min_chars: int = 0):
         self.rng = random.Random(seed)
+        self.min_chars = min_chars
         self.dup_rate = dup_rate
         self.replace = replace
         stories = load_stories()
@@ -39,6 +41,9 @@ class Synth:
     def base(self, i: int) -> Story:
         rng = self.rng
         sents = [self._mutate(rng.choice(self.sentences)) for _ in range(rng.randint(5, 10))]
+        # newspaper-length stories: more sentences until the body reaches min_chars
+        while sum(map(len, sents)) < self.min_chars:
+            sents.append(self._mutate(rng.choice(self.sentences)))
         paras, k = [], 0
         while k < len(sents):
             step = rng.randint(1, 2)

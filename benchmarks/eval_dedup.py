@@ -7,9 +7,12 @@
    generator tests/dedup/edits.py): pairwise precision/recall over shuffled arrival
    orders, same-topic merges, updates kept, and a sweep of the thresholds that
    chose the defaults; the containment gap between copies and different stories.
-2. ../shared/corpus/feeds/blerkr_zdnetkorea_poll{1,2,3}.xml (read in place; skipped
+2. Real-length text: the 49 corpus pages' expected texts and the two seed articles
+   (../shared/corpus, read in place; skipped when absent), each with six copies
+   made by the same edit generator: pairwise precision/recall over shuffled orders.
+3. ../shared/corpus/feeds/blerkr_zdnetkorea_poll{1,2,3}.xml (read in place; skipped
    when absent): every repeated item must join its first sighting.
-3. ../shared/corpus/dedup/klue_sts_dev_policy_news_pairs.json: a score-vs-decision
+4. ../shared/corpus/dedup/klue_sts_dev_policy_news_pairs.json: a score-vs-decision
    table (sentences, not articles: a sanity check, not a target).
 """
 from __future__ import annotations
@@ -28,11 +31,11 @@ sys.path.insert(0, str(REPO))
 
 from dedup.cluster import cluster_articles  # noqa: E402
 from dedup.engine import Engine  # noqa: E402
-from dedup.text import containment  # noqa: E402
+from dedup.text import containment, normalise  # noqa: E402
 from newswatch.config import DedupSettings  # noqa: E402
 from newswatch.models import Article  # noqa: E402
 from tests.conftest import corpus_dir  # noqa: E402
-from tests.dedup.edits import EDITS, labelled_set, load_stories, original, syndicate  # noqa: E402
+from tests.dedup.edits import EDITS, corpus_set, labelled_set, load_stories, original, syndicate  # noqa: E402
 from tests.dedup.scoring import score_orders  # noqa: E402
 
 
@@ -125,6 +128,25 @@ def hard_negative() -> None:
     )
 
 
+def real_length(orders: int) -> None:
+    print("\n== real-length text: corpus pages and seed articles with generated copies (shared corpus) ==")
+    if not (corpus_dir() / "pages").is_dir():
+        print(f"skipped: {corpus_dir()} absent")
+        return
+    items = corpus_set(corpus_dir())
+    originals = [it for it in items if it.kind == "original"]
+    lengths = sorted(len(normalise(it.article.text)) for it in originals)
+    print(
+        f"{len(originals)} stories (normalised length median {lengths[len(lengths) // 2]:,}, max {lengths[-1]:,}), "
+        f"{len(items) - len(originals)} copies; {orders} shuffled arrival orders"
+    )
+    s = score_orders(items, DedupSettings(), range(orders))
+    print(line(s, "defaults"))
+    missed = Counter(story for story, _ in s.missed)
+    if missed:
+        print(f"  stories of the missed pairs: {dict(missed.most_common())}")
+
+
 def feed_polls() -> None:
     print("\n== consecutive polls of one feed (shared corpus) ==")
     try:
@@ -199,6 +221,7 @@ def main() -> None:
     args = ap.parse_args()
     print(f"defaults: {DedupSettings().model_dump()}\n")
     labelled(args.orders, not args.no_sweep)
+    real_length(args.orders)
     feed_polls()
     klue()
 

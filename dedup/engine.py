@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
-from dedup.text import body_of, containment, hash_normalised, normalise, normalise_title, novelty, shingle_run, shingles, unique
+from dedup.text import body_of, common, containment, hash_normalised, normalise, normalise_title, novelty, shingle_run, shingles, unique
 from newswatch.config import DedupSettings
 from newswatch.models import Article
 
@@ -41,6 +41,12 @@ TITLE_BUCKET = 32
 # A short item joins on its title alone only if, when both bodies are long enough to
 # compare, they overlap at least this much (unrelated bodies overlap < 0.12 in the labelled set).
 TITLE_MIN_CONTAINMENT = 0.3
+# An article that covers less than this share of the member it matched is a part of
+# it (a brief of a full story, or one story of a roundup that strings several
+# together). Two parts of one container that share nothing are two stories.
+PART_COVER = 0.6
+# How many other members of a story the part check looks at (the newest ones).
+PART_CHECK_MEMBERS = 32
 
 ShingleLoader = Callable[[list[int]], dict[int, np.ndarray]]
 
@@ -105,6 +111,8 @@ class Engine:
         self.by_title: dict[str, list[int]] = {}
         # story -> (key, body length) of its most complete member inside the window
         self.rep: dict[int, tuple[int, int]] = {}
+        # story -> keys of its members inside the window, oldest first
+        self.members: dict[int, list[int]] = {}
         self.entries: dict[int, Entry] = {}
         self.by_url: dict[str, int] = {}
         self.by_guid: dict[str, int] = {}
@@ -164,6 +172,7 @@ class Engine:
         self.entries[key] = Entry(key, story_id, body_len, title, created_at, url, guid, text_hash_, keep)
         if self.loader is not None and shingle_set is not None:
             self._remember(key, shingle_set)
+        self.members.setdefault(story_id, []).append(key)
         best = self.rep.get(story_id)
         if best is None or body_len > best[1]:
             self.rep[story_id] = (key, body_len)
@@ -209,6 +218,11 @@ class Engine:
                 if not bucket:
                     del self.by_title[tk]
         self._cache.pop(key, None)
+        members = self.members.get(entry.story_id)
+        if members is not None:
+            members.remove(key)
+            if not members:
+                del self.members[entry.story_id]
         if self.rep.get(entry.story_id, (None,))[0] == key:
             del self.rep[entry.story_id]  # the next member to arrive becomes the reference
 
@@ -227,12 +241,7 @@ class Engine:
         exact = self._exact(f)
         if exact is not None:
             return exact
-        best: Decision | None = None
-        for cand in self._near(f):
-            # body evidence outranks a title match: it is the one a user can check
-            if best is None or (cand.method == "minhash", cand.similarity) > (best.method == "minhash", best.similarity):
-                best = cand
-        return best or Decision(None, None, 1.0, "first")
+        return self._by_body(f) or self._by_title(f) or Decision(None, None, 1.0, "first")
 
     def _exact(self, f: Features) -> Decision | None:
         for method, table, value in (
@@ -245,34 +254,93 @@ class Engine:
                 return Decision(self.entries[key].story_id, key, 1.0, method)
         return None
 
-    def _near(self, f: Features) -> Iterable[Decision]:
+    def _by_body(self, f: Features) -> Decision | None:
+        """The story of the most similar verified body, or None.
+
+        Candidates are grouped by story. A story qualifies through its best member
+        (containment ≥ min_containment, and a near duplicate of its most complete
+        member too) unless the article is only a disjoint part of what it matched.
+        Novelty is measured against the story member that covers the article best,
+        so a full copy that arrives after a brief of it is not taken for an update.
+        """
+        if f.body_len <= 0 or f.shingles.size < MIN_SHINGLES:
+            return None
+        keys = sorted(self.lsh.query(f.bands))
+        if not keys:
+            return None
+        sets = self._shingle_sets(keys)
+        by_story: dict[int, list[tuple[float, float, int]]] = {}
+        for key in keys:
+            other = sets.get(key)
+            if other is None or other.size < MIN_SHINGLES:
+                continue
+            c = containment(f.shingles, other)
+            if c >= self.settings.min_containment:
+                by_story.setdefault(self.entries[key].story_id, []).append((c, novelty(f.shingles, other), key))
+        best: Decision | None = None
+        for story, found in by_story.items():
+            c, _, key = max(found, key=lambda t: (t[0], -t[2]))
+            if not self._fits_story(f, key) or self._other_part(f, found, sets):
+                continue
+            decision = Decision(story, key, round(c, 4), "minhash", round(min(n for _, n, _ in found), 4))
+            if best is None or decision.similarity > best.similarity:
+                best = decision
+        return best
+
+    def _other_part(self, f: Features, found: list[tuple[float, float, int]], sets: dict[int, np.ndarray]) -> bool:
+        """True when the article is one part of a single container and an earlier, disjoint part is in that story.
+
+        A roundup (two stories in one article) contains both; each story's copies
+        are parts of it that share nothing with each other. A brief of a story that
+        also has full copies matches those copies too, so it is never judged here.
+        """
+        if len(found) != 1:
+            return False
+        _, _, container = found[0]
+        whole = sets[container]
+        if common(f.shingles, whole) >= PART_COVER * whole.size:
+            return False
+        story = self.entries[container].story_id
+        others = [k for k in self.members.get(story, ()) if k != container][-PART_CHECK_MEMBERS:]
+        for key, other in self._shingle_sets(others).items():
+            if other.size < MIN_SHINGLES or common(other, whole) >= PART_COVER * whole.size:
+                continue  # not a part of the container
+            if containment(other, whole) >= self.settings.min_containment and containment(f.shingles, other) < TITLE_MIN_CONTAINMENT:
+                return True
+        return False
+
+    def _by_title(self, f: Features) -> Decision | None:
+        """A near-identical headline joins when one of the two items is short.
+
+        Either order counts: a brief that arrives after the full story, or the full
+        story after its brief (their bodies share too little for the body LSH).
+        """
         s = self.settings
-        keys: list[int] = []
-        if f.body_len > 0:
-            keys = sorted(self.lsh.query(f.bands))
-        if f.shingles.size >= MIN_SHINGLES and keys:
-            sets = self._shingle_sets(keys)
-            for key in keys:
-                other = sets.get(key)
-                if other is None or other.size < MIN_SHINGLES:
-                    continue
-                c = containment(f.shingles, other)
-                if c >= s.min_containment and self._fits_story(f, key):
-                    yield Decision(self.entries[key].story_id, key, round(c, 4), "minhash", round(novelty(f.shingles, other), 4))
-        if f.body_len < s.short_text_chars and f.title:
-            near: set[int] = set()
-            for tk in title_keys(f.title):
-                near.update(self.by_title.get(tk, ())[-TITLE_BUCKET:])
-            choices = {k: self.entries[k].title for k in sorted(near) if k in self.entries}
-            found = process.extract(f.title, choices, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=None)
-            scored = sorted((k, score) for _, score, k in found)
-            sets = self._shingle_sets([k for k, _ in scored]) if f.shingles.size >= MIN_SHINGLES else {}
-            for key, score in scored:
-                other = sets.get(key)
-                # recurring headlines ([인사], [날씨] ...) over different bodies are different stories
-                if other is not None and other.size >= MIN_SHINGLES and containment(f.shingles, other) < TITLE_MIN_CONTAINMENT:
-                    continue
-                yield Decision(self.entries[key].story_id, key, round(score / 100.0, 4), "title")
+        if not f.title:
+            return None
+        long_item = f.body_len >= s.short_text_chars
+        near: set[int] = set()
+        for tk in title_keys(f.title):
+            near.update(self.by_title.get(tk, ())[-TITLE_BUCKET:])
+        choices = {
+            k: self.entries[k].title
+            for k in sorted(near)
+            if k in self.entries and not (long_item and self.entries[k].body_len >= s.short_text_chars)
+        }
+        if not choices:
+            return None
+        found = process.extract(f.title, choices, scorer=fuzz.ratio, score_cutoff=s.title_similarity, limit=None)
+        scored = sorted((k, score) for _, score, k in found)
+        sets = self._shingle_sets([k for k, _ in scored]) if f.shingles.size >= MIN_SHINGLES else {}
+        best: Decision | None = None
+        for key, score in scored:
+            other = sets.get(key)
+            # recurring headlines ([인사], [날씨] ...) over different bodies are different stories
+            if other is not None and other.size >= MIN_SHINGLES and containment(f.shingles, other) < TITLE_MIN_CONTAINMENT:
+                continue
+            if best is None or score / 100.0 > best.similarity:
+                best = Decision(self.entries[key].story_id, key, round(score / 100.0, 4), "title")
+        return best
 
     def _fits_story(self, f: Features, key: int) -> bool:
         """The article must also be a near duplicate of the story's most complete member.

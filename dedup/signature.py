@@ -32,6 +32,7 @@ class Signer:
     def __init__(self, num_perm: int):
         self.num_perm = num_perm
         self._bins = np.arange(num_perm, dtype=np.int64)
+        self._mask = np.uint64(num_perm - 1) if num_perm & (num_perm - 1) == 0 else None
 
     def hashvalues(self, shingle_hashes: np.ndarray) -> np.ndarray:
         k = self.num_perm
@@ -43,7 +44,12 @@ class Signer:
         v *= _MIX
         v ^= v >> _S32
         # bin from the high 32 bits, value from the low 32: sort once, first of each bin is its minimum
-        key = ((v >> _S32) % np.uint64(k)) << _S32
+        key = v >> _S32
+        if self._mask is not None:
+            key &= self._mask  # the same bins as % for a power of two, without a 64-bit division
+        else:
+            key %= np.uint64(k)
+        key <<= _S32
         key |= v & _LOW32
         key.sort()
         bins = (key >> _S32).astype(np.int64)

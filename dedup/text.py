@@ -9,9 +9,13 @@ article costs tens of microseconds, not a Python loop per shingle.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
+from itertools import accumulate
 import re
 import unicodedata
+from functools import lru_cache
 
+import ahocorasick
 import numpy as np
 
 from newswatch.models import Article
@@ -28,9 +32,24 @@ _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S32 = np.uint64(32)
 
 
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    """For every code point of the BMP, whether `[\\W_]` leaves it (str.isalnum: what `\\w` means, minus "_")."""
+    return np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+
+
 def normalise(text: str) -> str:
-    """NFKC, lower case, letters and digits only (spacing and punctuation removed)."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    """NFKC, lower case, letters and digits only (spacing and punctuation removed).
+
+    The same as deleting `[\\W_]+`, done as one table lookup over the code points
+    when all are in the BMP (Korean news nearly always): the regular expression
+    cost ~90 µs on a 1,600-character article, a quarter of the dedup decision.
+    """
+    folded = unicodedata.normalize("NFKC", text).lower()
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if codes.size and codes.max() >= 0x10000:
+        return _NOT_WORD.sub("", folded)
+    return codes[_word_table()[codes]].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def text_hash(text: str) -> str:
@@ -53,29 +72,69 @@ def normalise_title(title: str) -> str:
 # the story, and on a short wire item they can be a fifth of the text.
 _BOILERPLATE_LINE = re.compile(
     r"ⓒ|©|copyright|저작권자|무단\s*전재|재배포|무단\s*복제|구독하기|채널\s*추가|친구\s*추가|기사\s*제보|제보는"
-    r"|^\s*[▶▷■◆☞▲]|사진\s*=|자료\s*사진|\S+@\S+\.\w+",
+    r"|^\s*[▶▷■◆☞▲]|사진\s*=|자료\s*사진|[\w.+-]+@[\w-]+\.\w+",
     re.IGNORECASE,
 )
+# A literal every match of _BOILERPLATE_LINE contains. One Aho-Corasick pass over
+# the article finds the few lines worth the pattern: scanning every line with the
+# pattern cost ~250 µs on a 1,600-character article, most of the dedup decision.
+_BOILERPLATE_CUES = ("ⓒ", "©", "copyright", "저작권자", "무단", "재배포", "구독하기", "추가", "제보", "사진", "@", "▶", "▷", "■", "◆", "☞", "▲")
 # "(광주=한빛뉴스) 김민준 기자 = " before the first sentence of a wire copy
 _BYLINE_PREFIX = re.compile(r"^\s*[(\[]\s*[^()\[\]=]{1,15}=[^()\[\]]{1,20}[)\]]\s*(?:[가-힣]{2,4}\s*(?:기자|특파원)\s*=?\s*)?")
+_BYLINE_OPENERS = ("(", "[")
 # a line that is only a byline: "[뉴스 김민준 기자]", "김민준 기자"
 _BYLINE_LINE = re.compile(r"^\s*[\[(]?[^\n]{0,20}[가-힣]{2,4}\s*(?:기자|특파원)[\])]?\s*$")
-# one search over the whole text tells whether any line can need the per-line pass
-_ANY_BOILERPLATE = re.compile(_BOILERPLATE_LINE.pattern + r"|기자|특파원|^\s*[(\[][^()\[\]=\n]{1,15}=", re.IGNORECASE | re.MULTILINE)
+_BYLINE_WORDS = ("기자", "특파원")
+# A boilerplate line is short; a long line that merely mentions 사진= is story text.
+_BOILERPLATE_MAX = 200
+_BYLINE_MAX = 60
+
+
+@lru_cache(maxsize=1)
+def _cue_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for cue in _BOILERPLATE_CUES:
+        automaton.add_word(cue, len(cue))
+    automaton.make_automaton()
+    return automaton
+
+
+def _cue_lines(text: str, lines: list[str]) -> set[int]:
+    """Indexes of the lines that contain a boilerplate cue (case-folded for "copyright")."""
+    found = [end - size + 1 for end, size in _cue_automaton().iter(text.lower())]
+    if not found:
+        return set()
+    # str.lower keeps the length of Hangul and ASCII text; when it does not, look at every line
+    if len(text.lower()) != len(text):
+        return set(range(len(lines)))
+    starts = list(accumulate((len(line) for line in lines[:-1]), initial=0))
+    return {bisect_right(starts, pos) - 1 for pos in found}
 
 
 def strip_boilerplate(text: str) -> str:
     """Drop outlet boilerplate lines and the wire byline prefix; keep every line of the story itself."""
-    if not _ANY_BOILERPLATE.search(text):
+    lines = text.splitlines(keepends=True)
+    cued = _cue_lines(text, lines)
+    has_byline = any(word in text for word in _BYLINE_WORDS)
+    if not cued and not has_byline and "(" not in text and "[" not in text:
         return text
     kept = []
-    for line in text.splitlines():
-        if _BOILERPLATE_LINE.search(line) and len(line) < 200:
-            continue  # a long line that merely mentions 사진= is story text, keep it
-        if _BYLINE_LINE.match(line):
+    changed = False
+    for i, line in enumerate(lines):
+        line = line.rstrip("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+        if i in cued and len(line) < _BOILERPLATE_MAX and _BOILERPLATE_LINE.search(line):
+            changed = True
             continue
-        kept.append(_BYLINE_PREFIX.sub("", line, count=1))
-    return "\n".join(kept)
+        if has_byline and len(line.strip()) < _BYLINE_MAX and _BYLINE_LINE.match(line):
+            changed = True
+            continue
+        if line.lstrip()[:1] in _BYLINE_OPENERS:
+            stripped = _BYLINE_PREFIX.sub("", line, count=1)
+            changed = changed or stripped != line
+            line = stripped
+        kept.append(line)
+    # the unchanged text itself lets the caller skip normalising it a second time
+    return "\n".join(kept) if changed else text
 
 
 def body_of(article: Article) -> str:

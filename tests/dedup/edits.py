@@ -224,3 +224,45 @@ def labelled_set(copies: int = 6, seed: int = 20260312) -> list[Item]:
         for n, u in enumerate(story.updates):
             items.append(Item(story.id, story.topic, "update", update(story, u, n), (u["kind"],)))
     return items
+
+
+# Pages of the corpus that are one story, read by a person: SBS published the
+# state-visit announcement twice (sw_sbs_13 is the shorter version; 94% of it is
+# inside sw_sbs_11, sentence for sentence).
+SAME_STORY = {"sw_sbs_13": "sw_sbs_11"}
+
+
+def corpus_stories(corpus: Path) -> list[Story]:
+    """Real-length stories: the expected texts of the corpus pages and the two seed articles.
+
+    Read in place from `../shared/corpus` (never copied): the first line is the title,
+    every other non-empty line a paragraph. Each page is its own story; the topic is
+    its outlet, so "same topic" means two different stories of one outlet.
+    """
+    import html
+
+    stories = []
+    sources = sorted((corpus / "pages").glob("*.expected.txt")) + sorted((corpus / "seeds").glob("*.txt"))
+    for path in sources:
+        lines = [line.strip() for line in html.unescape(path.read_text(encoding="utf-8", errors="replace")).splitlines()]
+        lines = [line for line in lines if line]
+        if len(lines) < 2:
+            continue
+        name = path.name.removesuffix(".expected.txt").removesuffix(".txt")
+        topic = "seed" if path.parent.name == "seeds" else name.split("_")[1]
+        stories.append(Story(id=name, topic=topic, day="2026-11-20", outlet=topic, url=f"https://origin.example/{name}",
+                             title=lines[0], alt_titles=[], paragraphs=lines[1:]))
+    return stories
+
+
+def corpus_set(corpus: Path, copies: int = 6, seed: int = 20261120) -> list[Item]:
+    """The corpus stories with `copies` syndicated copies each, made by the same edits as the labelled set."""
+    rng = random.Random(seed)
+    items: list[Item] = []
+    for story in corpus_stories(corpus):
+        gold = SAME_STORY.get(story.id, story.id)
+        items.append(Item(gold, story.topic, "original", original(story)))
+        for n in range(copies):
+            article, edits = syndicate(story, rng, n)
+            items.append(Item(gold, story.topic, "copy", article, edits))
+    return items

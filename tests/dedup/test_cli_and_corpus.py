@@ -106,3 +106,15 @@ def test_klue_sentence_pairs_sanity(corpus):
         if len(cluster_articles([a, b], DedupSettings())) == 1 and p["labels"]["label"] < 3:
             merged_low += 1
     assert merged_low == 0
+
+
+def test_real_length_copies_meet_the_targets(corpus):
+    """The corpus pages and seed articles (real Korean text, median ~400 characters, up to ~3,000) with generated copies."""
+    from tests.dedup.edits import corpus_set
+    from tests.dedup.scoring import score_orders
+
+    items = corpus_set(corpus)
+    assert sum(it.kind == "original" for it in items) >= 50
+    s = score_orders(items, DedupSettings(), range(3))
+    assert s.precision >= 0.99 and not s.same_topic_merges
+    assert s.recall >= 0.95

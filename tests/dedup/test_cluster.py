@@ -171,3 +171,40 @@ def test_labelled_set_meets_the_targets():
     assert s.recall >= 0.95, (s.recall, s.missed[:5])
     assert s.same_topic_merges == []
     assert s.updates_kept == s.updates_total > 0
+
+
+@pytest.mark.parametrize("order", [("a", "r", "b"), ("r", "a", "b"), ("a", "b", "r")])
+def test_a_roundup_of_two_stories_does_not_merge_them(stories, order):
+    """Regional roundups string several stories together; each story's copies are parts of it that share nothing."""
+    a, b = original(stories["gj-ai-fund"]), original(stories["gj-ai-gist"])
+    roundup = Article(url="https://r.example/roundup", title="[광주 소식] 오늘의 AI 뉴스", text=a.text + "\n" + b.text)
+    by_name = {"a": a, "b": b, "r": roundup}
+    clusters = cluster_articles([by_name[n] for n in order], SETTINGS)
+    placed = {order[i]: n for n, members in enumerate(clusters) for i, _, _ in members}
+    assert placed["a"] != placed["b"]
+
+
+def test_a_brief_of_a_story_with_full_copies_still_joins(stories):
+    """The part check must not split ordinary syndication: a brief matches the full copies too."""
+    rng = random.Random(7)
+    story = stories["gj-ai-fund"]
+    full = original(story)
+    copy, _ = syndicate(story, rng, 1, ops=("byline",))
+    brief, _ = syndicate(story, rng, 2, ops=("brief",))
+    assert groups(cluster_articles([full, copy, brief], SETTINGS)) == [[0, 1, 2]]
+
+
+def test_a_copy_after_a_brief_is_not_an_update(stories):
+    """Novelty is measured against the member that covers the article best, not the one it contains best."""
+    rng = random.Random(11)
+    realerts = 0
+    for story in stories.values():
+        engine = Engine(SETTINGS)
+        engine.insert_features(1, 1, engine.features(original(story)))
+        brief, _ = syndicate(story, rng, 0, ops=("brief",))
+        engine.insert_features(2, 1, engine.features(brief))
+        copy, _ = syndicate(story, rng, 1, ops=("drop",))
+        decision = engine.decide(engine.features(copy))
+        assert decision.story_id == 1
+        realerts += decision.novelty >= SETTINGS.substantive_update
+    assert realerts == 0
