@@ -5,8 +5,10 @@ whose stem ends with an organisation suffix (연구원, 센터, 진흥원, 대�
 followed only by particles, or a word carrying a company marker (㈜, (주),
 주식회사). Because words are split on spaces, the person's name in
 `곽상민 광주창조경제혁신센터 실장` is never part of the name. A word that goes on
-past the suffix (`사업단장`, `연구원장`) is a person's title, not a name; a
-one-syllable stem (`김센터 씨`, `동재단`) is a surname or a determiner; a stem that
+past the suffix is another word (`대학생`); a title `장` glued to it (`사업단장`,
+`연구원장`) is a person's, and the organisation before it counts only when its
+stem is specific (`_title_stem_names_one`: `인공지능(AI)융합인재양성사업단장`, not
+`조성사업단장`); a one-syllable stem (`김센터 씨`, `동재단`) is a surname or a determiner; a stem that
 is one generic noun (`문화센터`) or a bare place before a weak suffix (`광주센터`)
 names nothing in particular. A parenthesis right after a name gives it an alias:
 `(GIST)`, `(이하 광주TP)`.
@@ -74,6 +76,23 @@ _PLACE_BASES = (
 PLACES = frozenset(b + end for b in _PLACE_BASES for end in ("", "시", "광역시", "특별시", "도", "권"))
 WEAK_SUFFIXES = frozenset({"센터", "연구센터", "혁신센터", "데이터센터", "본부", "사업단", "지원단", "추진단",
                            "연구단", "캠퍼스"})
+# A title glued to the suffix: 사업단장, 센터장은, 연구원장이 (see `_title_stem_names_one`). 공사장 is a
+# building site, not the head of a 공사.
+_TITLE = "장"
+_NO_TITLE_SUFFIXES = frozenset({"공사"})
+# Before a title, words that mark a field or a proper element of a name, and places that are proper
+# names (지역, 전국, 권역 ... are not), and verb-nouns that are as generic as GENERIC_STEMS.
+FIELD_WORDS = frozenset({"AI", "융합", "데이터", "빅데이터", "바이오", "반도체", "로봇", "모빌리티", "디지털",
+                         "메타버스", "블록체인", "클라우드", "소프트웨어", "정보통신", "헬스케어", "자율주행",
+                         "스마트", "콘텐츠"})
+_PROPER_PLACES = frozenset(b + end for b in _PLACE_BASES if b not in GENERIC_STEMS and b not in ("권역", "중앙")
+                           for end in ("", "시", "광역시", "특별시", "도", "권"))
+_TITLE_GENERIC = (GENERIC_STEMS | {"양성", "인재", "구축", "건립", "조사", "활성화", "고도화", "확산", "보급", "진흥",
+                                   "발전", "성장", "활용", "유치", "설립", "사업화", "집적", "단지"}) - FIELD_WORDS
+_STEM_VOCAB = {w: w for w in _TITLE_GENERIC | _PROPER_PLACES | FIELD_WORDS if len(w) > 1}
+_STEM_VOCAB_MAX = max(len(w) for w in _STEM_VOCAB)
+_PARENS = re.compile(r"[(（][^()（）]*[)）]")
+TITLE_STEM_MIN = 6  # characters: a stem this long (한국전자통신) names one body
 # Two-syllable surnames: 남궁센터 is a person as surely as 김센터.
 _COMPOUND_SURNAMES = frozenset({"남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방"})
 # Words that follow only a person's name: 김센터 씨, 이재단 님.
@@ -116,8 +135,9 @@ def _strip_tail(word: str) -> str:
 def _name_from_suffix(token: str, cues: Sequence[tuple[int, str]] = ()) -> str | None:
     """The organisation name a token starts with, or None: a stem ending in a suffix, then only particles.
 
-    A word that goes on past the suffix is another word: 사업단장, 연구원장 and 재단이사장 are a
-    person's title, 대학생 a student. `cues` are (end offset, suffix) pairs already found in the token.
+    A word that goes on past the suffix is another word (대학생 is a student, 재단이사장 a title), except a
+    title 장 (사업단장, 연구원장은): the name before it counts when `_title_stem_names_one` says its stem
+    is specific. `cues` are (end offset, suffix) pairs already found in the token.
     """
     if not cues:
         cues = [(i + len(suf), suf) for suf in ORG_SUFFIXES for i in _all_indexes(token, suf)]
@@ -129,10 +149,58 @@ def _name_from_suffix(token: str, cues: Sequence[tuple[int, str]] = ()) -> str |
         suffix = longest[end]
         if end <= len(suffix):
             continue  # a bare suffix (센터장) names nothing
-        if _is_tail(token[end:]):
+        rest = token[end:]
+        titled = rest.startswith(_TITLE) and suffix not in _NO_TITLE_SUFFIXES and _is_tail(rest[len(_TITLE):])
+        if titled or _is_tail(rest):
             stem = token[:end - len(suffix)].strip(_LEADING)
-            return None if _not_a_name(stem, suffix) else token[:end]
+            if _not_a_name(stem, suffix) or (titled and not _title_stem_names_one(stem)):
+                return None
+            return token[:end]
     return None
+
+
+def _stem_parts(stem: str) -> list[str]:
+    """The stem cut into known words (_STEM_VOCAB, longest first), Latin runs and the other runs between them:
+    인공지능(AI)융합인재양성 -> AI, 융합, 인재, 양성; 한국전자통신 -> 한국전자통신."""
+    key = "".join(c for c in _PARENS.sub("", name_key(stem)) if is_hangul(c) or c.isalnum())
+    parts, other, i = [], "", 0
+    while i < len(key):
+        if key[i].isascii():
+            j = i
+            while j < len(key) and key[j].isascii():
+                j += 1
+            piece = key[i:j]
+        else:
+            piece = next((key[i:i + n] for n in range(min(_STEM_VOCAB_MAX, len(key) - i), 1, -1)
+                          if key[i:i + n] in _STEM_VOCAB), None)
+            if piece is None:
+                other += key[i]
+                i += 1
+                continue
+        parts += [other, piece] if other else [piece]
+        other, i = "", i + len(piece)
+    return parts + [other] if other else parts
+
+
+def _title_stem_names_one(stem: str) -> bool:
+    """Whether an organisation glued to a title (`…사업단장`) is still one named body.
+
+    The title is the person's; the organisation before it counts only when its stem says which body,
+    because a head's title usually names their unit in a short or generic form (`조성사업단장`,
+    `추진단장`, `빛고을센터장`) while the body itself is named elsewhere, if at all. So the stem must not be
+    generic nouns and verb-nouns only (조성, 지원, 인재양성), and it must hold a field word or a Latin
+    acronym with another word (AI융합인재양성, 광주AI), or a proper place followed by more words
+    (빛고을미래), or be TITLE_STEM_MIN characters or longer (한국전자통신). A bare place (`빛고을연구원장`),
+    one short word (`달무리연구소장`) or one field word (`AI센터장`) is not enough.
+    """
+    parts = _stem_parts(stem)
+    if not parts or all(p in _TITLE_GENERIC for p in parts):
+        return False
+    if len(parts) > 1 and any(p in FIELD_WORDS or p.isascii() for p in parts):
+        return True
+    if any(p in _PROPER_PLACES for p in parts[:-1]):
+        return True
+    return sum(len(p) for p in parts) >= TITLE_STEM_MIN
 
 
 def _not_a_name(stem: str, suffix: str) -> bool:

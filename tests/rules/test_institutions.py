@@ -179,6 +179,23 @@ def test_generic_words_titles_and_bare_places_are_not_institutions():
     assert set(names("광주과학기술원과 무등대학교, 광주문화재단이 협약했다.")) == {"광주과학기술원", "무등대학교", "광주문화재단"}
 
 
+def test_a_specific_organisation_in_a_head_s_title_is_an_institution():
+    text = ("토론회에는 김바다 빛고을대 인공지능(AI)융합인재양성사업단장과 박솔 한빛전자통신연구원장, "
+            "최누리 남도AI센터장이 참석했다. 좌장은 광주스마트시티사업단장이 맡았다.")
+    got = names(text)
+    assert set(got) == {"인공지능(AI)융합인재양성사업단", "한빛전자통신연구원", "남도AI센터", "광주스마트시티사업단"}
+    # the person holding the title is not an institution
+    assert not any(p in n for n in got for p in ("김바다", "박솔", "최누리", "좌장"))
+    # one name per institution: the title and the name written alone are one mention each, same name
+    assert [m.name for m in find_institutions("남도AI센터는 문을 열었다. 남도AI센터장은 기뻐했다.")] == ["남도AI센터"] * 2
+
+
+def test_a_generic_or_bare_organisation_in_a_head_s_title_is_not():
+    text = ("빛고을대 추진단장과 사업단장, 도시숲 조성사업단장, 인재양성사업단장, 지역혁신센터장이 모였다. "
+            "빛고을센터장과 광주본부장, AI센터장, 달무리연구소장, 빛고을아파트공사장 소장도 함께했다.")
+    assert names(text) == {}
+
+
 # -- founding events -----------------------------------------------------------------------
 
 def events(text: str) -> dict[str, str | None]:
