@@ -7,8 +7,17 @@ XML declaration, HTML meta) and any of them can lie. The rules:
 * every declared encoding is *verified* by a strict decode before it is used;
 * "euc-kr" (and its aliases) is always decoded as cp949, its superset, because
   servers declare EUC-KR while emitting CP949-only syllables (e.g. 똠, 햏);
-* valid non-ASCII UTF-8 wins over a declared legacy encoding: CP949 Hangul is
-  never valid UTF-8 (its lead bytes 0xB0-0xC8 are UTF-8 continuation bytes);
+* valid non-ASCII UTF-8 wins over a declared legacy encoding, except when the
+  bytes are also valid CP949 and read more plausibly as Korean. CP949 Hangul is
+  *rarely* valid UTF-8: lead bytes 0xB0-0xC1 are UTF-8 continuation bytes or
+  invalid, but syllables with lead bytes 0xC2-0xC8 and trail bytes 0xA1-0xBF
+  (치, 킨, 칠, 천, ... 217 of KS X 1001's 2,350) are two-byte UTF-8 for
+  U+0080-U+023F, so EUC-KR "치킨" is UTF-8 "ġŲ". Bytes valid both ways are
+  read as Korean when a Korean encoding is declared and the UTF-8 reading has
+  no Hangul while the Korean one has more Hangul than hanja; without such a
+  declaration only when, in addition, the bytes are strict EUC-KR and the UTF-8
+  reading is nothing but Latin-1/Latin Extended letters with at least one C1
+  control or Latin Extended-A/B letter (U+0100-U+024F);
 * with nothing usable declared: utf-8, then cp949, then charset-normalizer;
 * text with U+FFFD is returned only when no Korean encoding decodes the bytes.
 
@@ -43,6 +52,11 @@ _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:+-]+)[\"']",
 _XML_DECL_TEXT = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[\w.:+-]+([\"'])", re.I)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:+-]+)", re.I)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HANJA = re.compile(r"[\u4e00-\u9fff\uf900-\ufaff]")
+# What EUC-KR Hangul becomes when read as UTF-8: C1 controls and Latin Extended-A/B letters,
+# which Korean text (and most Latin-script text) almost never contains.
+_RARE_LATIN = re.compile(r"[\u0080-\u009f\u0100-\u024f]")
+_BEYOND_LATIN = re.compile(r"[^\x00-\u024f]")
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,14 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
             return Decoded(_clean(text), _label(content, enc), tuple(names), tuple(warnings))
 
     utf8 = _strict(content, "utf-8")
+    if utf8 is not None and not _HANGUL.search(utf8):
+        # No Hangul as UTF-8: the bytes may be EUC-KR Hangul that happens to be valid UTF-8 too.
+        korean = _strict(content, "cp949")
+        if korean is not None and _korean_reading_wins(content, utf8, korean, declared_korean="cp949" in names):
+            if "cp949" not in names:
+                warnings.append(("declared " + names[0] if names else "undeclared")
+                                + ": the bytes are valid UTF-8 and EUC-KR; read as Korean, the plausible reading")
+            return Decoded(_clean(korean), _label(content, "cp949"), tuple(names), tuple(warnings))
     if utf8 is not None:
         if names and "utf-8" not in names:
             warnings.append(f"declared {names[0]} but the bytes are valid UTF-8; decoded as UTF-8")
@@ -218,6 +240,18 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
     text = content.decode(best, errors="replace")
     warnings.append(f"no encoding decodes every byte; {text.count(chr(0xFFFD))} bad byte(s) replaced ({best})")
     return Decoded(_clean(text), _label(content, best), tuple(names), tuple(warnings))
+
+
+def _korean_reading_wins(content: bytes, utf8: str, korean: str, *, declared_korean: bool) -> bool:
+    """For bytes valid as UTF-8 (with no Hangul that way) and as CP949: is the Korean reading the right one?"""
+    hangul = len(_HANGUL.findall(korean))
+    if not hangul or len(_HANJA.findall(korean)) > hangul:
+        return False  # read as CP949 it is not Korean text either
+    if declared_korean:
+        return True  # the declaration is plausible: honour it
+    # Undeclared, or declared otherwise: only when the UTF-8 reading is the telltale kind of garbage.
+    return (_strict(content, "euc_kr") is not None and not _BEYOND_LATIN.search(utf8)
+            and _RARE_LATIN.search(utf8) is not None)
 
 
 def _nearly_clean(content: bytes, declared: list[str]) -> tuple[str, str] | None:

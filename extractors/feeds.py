@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -120,14 +120,31 @@ def _entry(raw: dict, feed_name: str, default_tz: ZoneInfo, now: datetime, probl
 
 
 def entry_identity(entry: Entry) -> str:
-    """What "seen before" means: the GUID when the feed gives one, else the canonical URL.
+    """The entry's key in the state (unique per feed): the GUID when the feed gives one, else the
+    canonical URL; an entry with neither is known by a hash of its title and summary.
 
-    An entry with neither is known by a hash of its title and summary.
+    "Seen before" checks this key *and* `url_identity`: an entry whose GUID changed while its
+    link stayed the same is known (see `state.entries.EntryRepo.record_new_in`).
     """
     if entry.guid or entry.canonical_url:
         return entry.guid or entry.canonical_url
     digest = hashlib.sha1(f"{entry.title}\n{entry.summary}".encode("utf-8")).hexdigest()
     return f"text:{digest}"
+
+
+def url_identity(entry: Entry) -> str | None:
+    """The canonical URL when it can identify an article, else None.
+
+    A link to a site's front page ("https://news.example.kr/") says nothing about which item it is
+    (feeds that link every item to the home page exist), so it never identifies an entry.
+    """
+    url = entry.canonical_url
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    parts = urlsplit(url)
+    if parts.path in ("", "/") and not parts.query:
+        return None
+    return url
 
 
 def parse_feed(content: bytes, *, feed_name: str, content_type: str | None, default_tz: ZoneInfo,

@@ -17,15 +17,27 @@ def _batches(names: list[str], size: int) -> list[list[str]]:
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
+def poll_batches(config_path: str | None, names: list[str], now, feeds_per_task: int = FEEDS_PER_TASK,
+                 poll=poll_feeds_task) -> list[CycleSummary]:
+    """Poll the feeds one batch (one task run) after another, never side by side.
+
+    `fetch.concurrency` and `fetch.per_host` are enforced by the Fetcher of one batch; batches
+    running at once on the flow's thread pool would each have their own, so 1,000 feeds would
+    have twice the configured requests in flight. One after another, the limits hold for the
+    whole cycle, and a batch keeps the fetcher busy on its own.
+    """
+    return [poll(config_path, batch, now) for batch in _batches(names, max(1, feeds_per_task))]
+
+
 @flow(name="newswatch-cycle", log_prints=False)
-def cycle_flow(config_path: str | None = None, deliver: bool = True) -> CycleSummary:
+def cycle_flow(config_path: str | None = None, deliver: bool = True,
+               feeds_per_task: int = FEEDS_PER_TASK) -> CycleSummary:
     """Poll every enabled feed, process new articles, deliver what is due."""
     settings = load_settings(config_path)
     Store.open(settings.state_url).close()  # applies pending migrations once, before the tasks
     now = cycle.utcnow()
     names = [f.name for f in cycle.enabled_feeds(settings)]
-    polls = [poll_feeds_task.submit(config_path, batch, now) for batch in _batches(names, FEEDS_PER_TASK)]
-    summaries = [p.result() for p in polls]
+    summaries = poll_batches(config_path, names, now, feeds_per_task)
     summaries.append(process_task(config_path, now))
     if deliver:
         summaries.append(_deliver(config_path))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from extractors.errors import ExtractorError
 from extractors.feeds import parse_feed
 from extractors.http import Fetcher
 from newswatch.config import FeedConfig, HealthSettings, Settings
+from newswatch.durations import MAX_BACKOFF_LIMIT, parse_duration
 from newswatch.errors import NewswatchError
 from newswatch.models import Entry, FeedFailure
 from state.feeds import FeedState, PollOutcome
@@ -28,8 +28,6 @@ from state.feeds import FeedState, PollOutcome
 log = logging.getLogger("newswatch.polling")
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.I)
-_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -46,27 +44,25 @@ class FeedPoll:
     last_error: str | None = None  # when skipped: the failure that set the wait ("dns: cannot resolve …")
 
 
-def parse_duration(value: str | float | int) -> timedelta:
-    """'15m', '24h', '90s', '2d' or a number of seconds."""
-    if isinstance(value, (int, float)):
-        return timedelta(seconds=float(value))
-    m = _DURATION.match(value)
-    if not m:
-        raise ValueError(f"not a duration: {value!r} (use e.g. 90s, 15m, 24h, 2d)")
-    return timedelta(seconds=float(m.group(1)) * _UNIT[(m.group(2) or "s").lower()])
-
-
 def backoff_delay(health: HealthSettings, failures: int, *, retry_after: float | None = None,
                   rng: random.Random | None = None) -> timedelta:
-    """Wait after the `failures`-th failure in a row: base × 2^(n-1), jittered, never above max_backoff."""
-    base = parse_duration(health.base_backoff)
-    cap = parse_duration(health.max_backoff)
-    exp = base * (2 ** min(max(failures - 1, 0), 30))
+    """Wait after the `failures`-th failure in a row: base × 2^(n-1), jittered, never above max_backoff.
+
+    The config refuses durations it cannot read and a max_backoff over a day; settings built
+    around that validation (model_copy) fall back to the defaults rather than raise.
+    """
+    try:
+        base, cap = parse_duration(health.base_backoff), parse_duration(health.max_backoff)
+    except (TypeError, ValueError):
+        base, cap = timedelta(minutes=15), MAX_BACKOFF_LIMIT
+    cap_s = min(cap, MAX_BACKOFF_LIMIT).total_seconds()
+    # in float seconds: base × 2^30 overflows timedelta when base is a day
+    exp = base.total_seconds() * (2 ** min(max(failures - 1, 0), 30))
     # "Equal jitter": between half and all of the delay, so feeds failing together spread out.
     jittered = exp * (0.5 + 0.5 * (rng or random).random())
     if retry_after is not None:
-        jittered = max(jittered, timedelta(seconds=retry_after))  # the server's own wish wins when longer
-    return min(jittered, cap)
+        jittered = max(jittered, retry_after)  # the server's own wish wins when longer
+    return timedelta(seconds=min(jittered, cap_s))
 
 
 def feed_zone(feed: FeedConfig, settings: Settings) -> ZoneInfo:
@@ -192,8 +188,10 @@ async def _poll_one(settings: Settings, store, fetcher: Fetcher, feed: FeedConfi
 
 def _failed(settings: Settings, store, feed: FeedConfig, now: datetime, kind: str, message: str, transient: bool,
             retry_after: float | None, rng: random.Random | None) -> FeedPoll:
+    """Record a failed poll. Never raises: poll_feeds' last line of defence calls it too."""
     failure = FeedFailure(feed=feed.name, url=feed.url, kind=kind, message=message, transient=transient)
     log.warning("feed failed: %s: %s", kind, message, extra={"feed": feed.name, "url": feed.url, "stage": "poll"})
+    next_check: datetime | None = None
     try:
         prev = store.feeds.get(feed.name)
         failures = (prev.consecutive_failures if prev else 0) + 1
@@ -204,6 +202,8 @@ def _failed(settings: Settings, store, feed: FeedConfig, now: datetime, kind: st
     except NewswatchError as exc:  # the state store itself is down: report, do not raise
         log.error("cannot record feed failure: %s", exc, extra={"feed": feed.name, "stage": "poll"})
         next_check = None
+    except Exception:  # a bug here must not take the batch down with this feed
+        log.exception("cannot record feed failure", extra={"feed": feed.name, "stage": "poll"})
     return FeedPoll(feed.name, "failed", failure=failure, next_check_at=next_check)
 
 

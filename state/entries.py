@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from extractors.feeds import entry_identity
+from extractors.feeds import entry_identity, url_identity
 from newswatch.models import Entry
 from state import schema
 from state.db import dialect_insert
@@ -28,6 +28,7 @@ _MARK_DONE = update(T).where(T.c.id == bindparam("b_entry")).values(
 
 MAX_ATTEMPTS = 5  # transient failures retried this many times, then the entry is failed for good
 RETRY_BASE = timedelta(minutes=10)
+RETRY_AFTER_MAX = timedelta(hours=6)  # a page's Retry-After is honoured up to this long
 CLAIM_STALE = timedelta(minutes=30)  # a claim older than this belongs to a crashed worker
 
 
@@ -72,10 +73,21 @@ class EntryRepo:
             return self.record_new_in(conn, entries, now)
 
     def record_new_in(self, conn, entries: Sequence[Entry], now: datetime) -> list[tuple[int, Entry]]:
-        """`record_new` inside the caller's transaction; entries of many feeds go in one statement."""
+        """`record_new` inside the caller's transaction; entries of many feeds go in one statement.
+
+        An entry is known when its identity (GUID, else URL) *or* its canonical URL was stored before
+        for the same feed: a feed that changes an item's GUID but not its link does not bring it back.
+        A URL that several different entries carry (in this batch or in the state) is a shared link,
+        such as a section page, and identifies none of them.
+        """
         fresh: dict[tuple[str, str], Entry] = {}
         for e in entries:
             fresh.setdefault((e.feed, entry_identity(e)), e)
+        by_url: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for key, e in fresh.items():
+            url = url_identity(e)
+            if url is not None:
+                by_url.setdefault((e.feed, url), []).append(key)
         feeds = {feed for feed, _ in fresh}
         identities = list({identity for _, identity in fresh})
         for i in range(0, len(identities), 500):  # skip the known ones cheaply before inserting
@@ -84,6 +96,19 @@ class EntryRepo:
                 query = query.where(T.c.feed == next(iter(feeds)))
             for feed, identity in conn.execute(query):
                 fresh.pop((feed, identity), None)
+        # the same URL under a new identity (the GUID changed): known too, unless the link is shared
+        by_url = {k: keys for k, keys in by_url.items() if len(keys) == 1 and keys[0] in fresh}
+        urls = list({url for _, url in by_url})
+        stored: dict[tuple[str, str], set[str]] = {}
+        for i in range(0, len(urls), 500):
+            query = select(T.c.feed, T.c.canonical_url, T.c.identity).where(T.c.canonical_url.in_(urls[i:i + 500]))
+            if len(feeds) == 1:
+                query = query.where(T.c.feed == next(iter(feeds)))
+            for feed, url, identity in conn.execute(query):
+                stored.setdefault((feed, url), set()).add(identity)
+        for key, identities_for_url in stored.items():
+            if key in by_url and len(identities_for_url) == 1:
+                fresh.pop(by_url[key][0], None)
         if not fresh:
             return []
         rows = [dict(
@@ -127,11 +152,19 @@ class EntryRepo:
         with db_errors(), self.store.begin() as conn:
             conn.execute(_MARK_DONE, {"b_entry": entry_id, "b_article": article_id})
 
-    def mark_failed(self, entry_id: int, kind: str, message: str, transient: bool, now: datetime) -> None:
-        """Transient: retried later with backoff, failed after MAX_ATTEMPTS. Permanent: failed, kept for the CLI."""
+    def mark_failed(self, entry_id: int, kind: str, message: str, transient: bool, now: datetime,
+                    retry_after: float | None = None) -> None:
+        """Transient: retried later with backoff, failed after MAX_ATTEMPTS. Permanent: failed, kept for the CLI.
+
+        The next attempt is RETRY_BASE × 2^(n-1) after `now`, or later when the page's server asked
+        for it (`retry_after` seconds, from Retry-After; honoured up to RETRY_AFTER_MAX).
+        """
         with db_errors(), self.store.begin() as conn:
             attempts = (conn.execute(select(T.c.attempts).where(T.c.id == entry_id)).scalar() or 0) + 1
             retry = transient and attempts < MAX_ATTEMPTS
+            wait = RETRY_BASE * (2 ** (attempts - 1))
+            if retry_after is not None and retry_after > 0:
+                wait = max(wait, timedelta(seconds=min(retry_after, RETRY_AFTER_MAX.total_seconds())))
             conn.execute(update(T).where(T.c.id == entry_id).values(
                 status="pending" if retry else "failed",
                 attempts=attempts,
@@ -139,16 +172,8 @@ class EntryRepo:
                 error_message=message[:2000],
                 claimed_by=None,
                 claimed_at=None,
-                next_attempt_at=now + RETRY_BASE * (2 ** (attempts - 1)) if retry else None,
+                next_attempt_at=now + wait if retry else None,
             ))
-
-    def url_seen_elsewhere(self, canonical_url: str) -> bool:
-        """True when an article with this URL is already stored (from whichever feed)."""
-        if not canonical_url:
-            return False
-        a = schema.articles
-        with db_errors(), self.store.connect() as conn:
-            return bool(conn.execute(select(exists().where(a.c.canonical_url == canonical_url))).scalar())
 
     def get(self, entry_id: int) -> dict | None:
         with db_errors(), self.store.connect() as conn:

@@ -24,6 +24,9 @@ HANJA = re.compile(r"[\u4e00-\u9fff]")
 # and C1 control characters; read the other way round (UTF-8 as CP949) they leave mostly hanja.
 LATIN1_RUN = re.compile(r"[\u00c0-\u00ff][\u0080-\u00ff]|[\u00a1-\u00bf][\u00c0-\u00ff]")
 C1 = re.compile(r"[\u0080-\u009f]")
+# EUC-KR bytes that happen to be valid UTF-8 (lead 0xC2-0xC8, trail 0xA1-0xBF) read as UTF-8 give
+# Latin Extended-A/B letters (EUC-KR "치킨" -> "ġŲ"); no feed in the corpus has a real one.
+LATIN_EXTENDED = re.compile(r"[\u0100-\u024f]")
 
 
 def mojibake(text: str) -> str | None:
@@ -34,6 +37,8 @@ def mojibake(text: str) -> str | None:
         return f"Latin-1 run {LATIN1_RUN.search(text).group()!r}"
     if C1.search(text):
         return "C1 control character"
+    if LATIN_EXTENDED.search(text):
+        return f"Latin Extended letter {LATIN_EXTENDED.search(text).group()!r}"
     return None
 
 
@@ -44,6 +49,10 @@ def test_mojibake_check_catches_the_classic_failures():
     assert mojibake(good.encode("utf-8").decode("cp1252", errors="replace"))
     wrong = good.encode("utf-8").decode("cp949", errors="replace")
     assert mojibake(wrong) or len(HANJA.findall(wrong)) > len(HANGUL.findall(wrong))
+    # EUC-KR Hangul that is valid UTF-8 too, read as UTF-8: no U+FFFD, no Latin-1 run, no C1
+    both_ways = "칠천 치킨".encode("euc_kr").decode("utf-8")
+    assert both_ways == "ĥõ ġŲ" and mojibake(both_ways)
+    assert mojibake("[ 아이리버, Dícple α 출시 공지 ]") is None  # a real accented letter in the corpus
 
 
 def feed_files(corpus):

@@ -122,15 +122,49 @@ def test_permanent_failure_is_kept_visible(store):
     assert frow.failed_entries == 1 and frow.items_7d == 1
 
 
-def test_mark_done_and_url_seen_elsewhere(store):
+def test_mark_done(store):
     from state.entries import EntryRepo
     repo = EntryRepo(store)
     [(eid, e)] = repo.record_new([entry(1)], T0)
-    assert not repo.url_seen_elsewhere(e.canonical_url)
     with store.engine.begin() as conn:
         aid = conn.execute(insert(schema.articles).values(canonical_url=e.canonical_url, text_hash="x",
                                                           fetched_at=T0)).inserted_primary_key[0]
-    assert repo.url_seen_elsewhere(e.canonical_url)
     repo.mark_done(eid, aid)
     assert repo.get(eid)["status"] == "done" and repo.get(eid)["article_id"] == aid
     assert repo.claim_pending("w", 10, T0) == []
+
+
+def _e(guid: str | None, link: str, feed: str = "f") -> Entry:
+    return Entry(feed=feed, guid=guid, link=link, canonical_url=canonical_url(link), title="제목", summary="",
+                 published=T0)
+
+
+def test_known_by_guid_or_by_canonical_url_across_a_restart(state_url):
+    store = open_store(state_url)
+    assert len(store.entries.record_new([_e("g-1", "https://news.example.kr/a/1?utm_source=rss")], T0)) == 1
+    store.close()
+    store = open_store(state_url)  # a restart
+    # the feed changed the GUID, the link is the same article (other tracking tags, a fragment, host case)
+    assert store.entries.record_new([_e("g-1-v2", "https://NEWS.example.kr/a/1?utm_medium=x#top")], T0) == []
+    # the same GUID with a changed link is known too
+    assert store.entries.record_new([_e("g-1", "https://news.example.kr/a/1-renamed")], T0) == []
+    # another feed with the same article is its own entry (the article stage fetches it once)
+    assert len(store.entries.record_new([_e("h-1", "https://news.example.kr/a/1", feed="other")], T0)) == 1
+    # a new article is new
+    assert len(store.entries.record_new([_e("g-2", "https://news.example.kr/a/2")], T0)) == 1
+    store.close()
+
+
+def test_a_link_without_guid_then_with_one_is_known(store):
+    assert len(store.entries.record_new([_e(None, "https://news.example.kr/a/5")], T0)) == 1
+    assert store.entries.record_new([_e("urn:uuid:5", "https://news.example.kr/a/5?fbclid=1")], T0) == []
+
+
+def test_a_shared_link_does_not_identify_entries(store):
+    # items that all link to the same section page (or the front page) are told apart by GUID
+    section = "https://news.example.kr/notice"
+    first = store.entries.record_new([_e("n-1", section), _e("n-2", section)], T0)
+    assert len(first) == 2
+    assert len(store.entries.record_new([_e("n-3", section)], T0)) == 1  # the state knows the link is shared
+    assert len(store.entries.record_new([_e("h-1", "https://news.example.kr/")], T0)) == 1
+    assert len(store.entries.record_new([_e("h-2", "https://news.example.kr/?utm_source=rss")], T0)) == 1

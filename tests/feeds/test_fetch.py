@@ -231,3 +231,50 @@ def test_untrusted_certificate_is_a_tls_error(tmp_path):
         httpd.shutdown()
         httpd.server_close()
     assert err.kind == "tls" and not err.transient
+
+
+def test_deflate_is_decoded(http_server):
+    import zlib
+
+    body = "<rss>광주 deflate</rss>".encode()
+    http_server.routes["/z"] = Route(zlib.compress(body), headers={"Content-Encoding": "deflate"})
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # some servers send raw deflate without the zlib header
+    http_server.routes["/raw"] = Route(raw.compress(body) + raw.flush(), headers={"Content-Encoding": "deflate"})
+    assert get(LOCAL, http_server.url("/z")).content == body
+    assert get(LOCAL, http_server.url("/raw")).content == body
+    assert "deflate" in http_server.requests[0][2]["Accept-Encoding"]
+
+
+def test_brotli_is_decoded(http_server):
+    import brotli
+
+    body = "<rss>광주 brotli</rss>".encode()
+    http_server.routes["/br"] = Route(brotli.compress(body), headers={"Content-Encoding": "br"})
+    assert get(LOCAL, http_server.url("/br")).content == body
+    assert "br" in http_server.requests[0][2]["Accept-Encoding"]
+
+
+def test_brotli_bomb_is_cut_by_decoded_size(http_server):
+    import brotli
+
+    http_server.routes["/bb"] = Route(brotli.compress(b"\0" * 5_000_000), headers={"Content-Encoding": "br"})
+    settings = LOCAL.model_copy(update={"max_bytes": 100_000})
+    assert error_of(settings, http_server.url("/bb")).kind == "too_large"
+
+
+@pytest.mark.parametrize("target", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed",
+                                    "http://[::1]:9/feed", "http://192.168.0.1/"])
+def test_redirect_to_a_private_address_is_refused(http_server, monkeypatch, target):
+    """The first hop is allowed (the test server passes for a public host here); the redirect is
+    checked again and refused before any connection to it."""
+    from extractors import safety
+
+    real = safety.is_public_address
+    monkeypatch.setattr(safety, "is_public_address", lambda address: address == "127.0.0.1" or real(address))
+    http_server.routes["/hop"] = Route(status=302, headers={"Location": target})
+    http_server.routes["/fine"] = Route("<rss/>")
+    strict = FetchSettings(connect_timeout=2, read_timeout=1, total_timeout=5)  # allow_private_addresses false
+    assert get(strict, http_server.url("/fine")).status == 200  # the first hop really is allowed
+    err = error_of(strict, http_server.url("/hop"))
+    assert err.kind == "blocked_address" and not err.transient
+    assert [r[1] for r in http_server.requests] == ["/fine", "/hop"]

@@ -259,3 +259,20 @@ def test_state_failure_becomes_a_failed_poll(http_server, db, monkeypatch):
     assert p.status == "failed" and p.failure.kind == "state_unavailable" and p.failure.transient
     monkeypatch.undo()
     assert len(poll(settings, db, T0 + timedelta(days=1))["z"].new_entries) == 2  # nothing was lost
+
+
+def test_changed_guid_with_the_same_link_is_not_new_again(http_server, state_url):
+    """Identity is the GUID and the canonical URL: a feed that renumbers its GUIDs does not flood."""
+    its = items(3)
+    http_server.routes["/g"] = Route(rss(its), content_type="application/rss+xml")
+    settings = make_settings([FeedConfig(name="g", url=http_server.url("/g"))])
+    store = open_store(state_url)
+    assert len(poll(settings, store, T0)["g"].new_entries) == 3
+    store.close()
+    renumbered = [{**it, "guid": f"urn:v2:{i}", "link": it["link"].replace("utm_source=rss", "utm_source=feed") + "#x"}
+                  for i, it in enumerate(its)] + items(1, start=3)
+    http_server.routes["/g"] = Route(rss(renumbered), content_type="application/rss+xml")
+    store = open_store(state_url)  # across a restart
+    p = poll(settings, store, T0 + timedelta(hours=1))["g"]
+    assert [e.guid for e in p.new_entries] == ["https://news.example.kr/article/3"] and p.entries_seen == 4
+    store.close()
