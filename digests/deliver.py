@@ -7,9 +7,15 @@ after `digest.claim_timeout`) puts them back to pending, so nothing is lost.
 The one window where a duplicate is possible is between the receiver accepting
 the message and the `sent` commit: apprise's HTTP/SMTP round trip plus one
 UPDATE. Items are recorded per message, never per digest, to keep it that small.
+
+A URL with several recipients (`mailto://…?to=a,b`, Slack channels) is sent to
+each recipient on its own (`digests.targets`), and each recipient that got an
+item is recorded; a retry goes only to the recipients that have not. A story
+that several rules matched is one entry, and all its rows are recorded together.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
@@ -23,13 +29,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from newswatch.config import DestinationConfig, Settings
+from newswatch.config import DestinationConfig, SecretResolver, Settings
 from newswatch.errors import NewswatchError
 from newswatch.models import DigestItem, Outlet
 from digests import schedule
-from digests.model import build_digest, item_from_json, ordered_items
+from digests.model import build_digest, item_from_json, merge_stories, ordered_items
 from digests.queue import LOCAL, current_story
 from digests.redact import redact_text, redact_url
+from digests.targets import Target, expand_targets
 from digests.render_email import render_email, render_html
 from digests.render_slack import slack_messages
 from digests.render_text import render_markdown, render_text
@@ -227,6 +234,34 @@ def load_items(store, rows) -> dict[tuple[int, str], tuple[int, DigestItem]]:
     return out
 
 
+@dataclass(frozen=True)
+class StoryGroup:
+    """The outbox rows of one story for one destination (one per rule and revision) and the one entry shown."""
+
+    ids: tuple[int, ...]
+    item: DigestItem
+
+
+def group_rows(store, rows) -> dict[int, StoryGroup]:
+    """{story id: StoryGroup}, in the order of the rows: each story is shown once, its rows are recorded together.
+
+    Per rule the latest revision's payload is used; the rules are merged by
+    `model.merge_stories` (first rule's section, the others named in 왜 알림이 왔나).
+    """
+    by_story: dict[int, list] = {}
+    for row in rows:
+        by_story.setdefault(row.story_id, []).append(row)
+    out = {}
+    for story_id, group in by_story.items():
+        latest: dict[str, object] = {}
+        for row in sorted(group, key=lambda r: (r.revision, r.id)):
+            latest[row.rule] = row
+        items = [item_from_json(r.payload) for r in latest.values()]
+        item = _refresh(store, merge_stories(items)[0])
+        out[story_id] = StoryGroup(tuple(r.id for r in group), item)
+    return out
+
+
 def due_rows(store, dest: DestinationConfig, tz: ZoneInfo, now: datetime):
     return [
         r for r in store.outbox.candidates(dest.name, now)
@@ -234,11 +269,46 @@ def due_rows(store, dest: DestinationConfig, tz: ZoneInfo, now: datetime):
     ]
 
 
+def claim_stories(outbox, destination: str, rows, worker: str, now: datetime):
+    """Claim `rows` with the other rules' rows of the same stories; rows of a story already sent are closed.
+
+    A story goes to a destination once: rows of the same (story, revision) under
+    other rules (pending, due or not) are claimed with it and recorded with it, and
+    a row whose (story, revision) already went out under another rule is marked
+    sent without sending. Returns the claimed rows still to send.
+    """
+    keys = {(r.story_id, r.revision) for r in rows}
+    ids = [r.id for r in rows] + [r.id for r in outbox.siblings(destination, keys, exclude=[r.id for r in rows])]
+    claimed = outbox.claim(ids, worker, now)
+    if not claimed:
+        return []
+    already = outbox.sent_keys(destination, {(r.story_id, r.revision) for r in claimed})
+    shown = [r.id for r in claimed if (r.story_id, r.revision) in already]
+    if shown:
+        outbox.mark_sent(shown, "same-story", now)
+    return [r for r in claimed if r.id not in set(shown)]
+
+
+def _piece(planned: Planned, later: Sequence[Planned], groups: dict[int, StoryGroup], target: Target):
+    """(row id, record key) for a message that is a non-final piece of one long story, else None.
+
+    The key is the recipient and a hash of the piece's text: a retry skips the
+    pieces that recipient already has, unless the story's text changed meanwhile.
+    """
+    owner = next(([k[0] for k in p.keys if k[0] in groups] for p in later if p.keys), [])
+    if not owner:
+        return None
+    digest = hashlib.sha256(planned.message.body.encode("utf-8")).hexdigest()[:16]
+    return groups[owner[0]].ids[0], f"{target.key}:{digest}"
+
+
 class _Run:
     """One call of deliver_due: collects what was sent and what failed."""
 
-    def __init__(self, store, settings: Settings, now: datetime, worker: str, notify: Notifier):
+    def __init__(self, store, settings: Settings, now: datetime, worker: str, notify: Notifier,
+                 secrets: SecretResolver | None = None):
         self.store, self.settings, self.now, self.worker, self.notify = store, settings, now, worker, notify
+        self.secrets = secrets
         self.outbox = store.outbox
         self.tz = settings.tz
         self.sent: list[SentDigest] = []
@@ -250,47 +320,89 @@ class _Run:
         self.failures.append((destination, message))
         log.warning("delivery to %s failed: %s", destination, message, extra={"stage": "digest"})
 
-    def destination(self, dest: DestinationConfig) -> None:
+    def _resolve(self, dest: DestinationConfig) -> tuple[str, list[Target]] | None:
         try:
-            url = self.settings.destination_url(dest)
+            url = self.settings.destination_url(dest, self.secrets)
         except NewswatchError as exc:
-            self.fail(dest.name, str(exc))
+            self.fail(dest.name, redact_text(str(exc), []))
+            return None
+        with _captured_library_logs():
+            targets = expand_targets(url)
+        return url, targets
+
+    def _error(self, result: SendResult, url: str, target: Target) -> str:
+        error = redact_text(result.error, [url, target.url])
+        return f"{target.label}: {error}" if target.label else error
+
+    def destination(self, dest: DestinationConfig) -> None:
+        resolved = self._resolve(dest)
+        if resolved is None:
             return
+        url, targets = resolved
         rows = due_rows(self.store, dest, self.tz, self.now)
         if not rows:
-            self._maybe_empty(dest, url)
+            self._maybe_empty(dest, url, targets)
             return
-        claimed = self.outbox.claim([r.id for r in rows], self.worker, self.now)
+        claimed = claim_stories(self.outbox, dest.name, rows, self.worker, self.now)
         if not claimed:
-            return  # another worker took them
-        by_key = load_items(self.store, claimed)
-        items = [item for _, item in by_key.values()]
-        plan = plan_messages(items, channel_of(url), dest.max_items, self.tz, self.now)
+            return  # another worker took them, or they had gone out already under another rule
+        groups = group_rows(self.store, claimed)
+        keys = [t.key for t in targets]
+        have = self.outbox.delivered([r.id for r in claimed])
+        reached = {sid: set().union(*(have.get(i, set()) for i in g.ids)) for sid, g in groups.items()}
+        finished = {sid for sid in groups if set(keys) <= reached[sid]}
+        if finished:  # every recipient has them already (a crash after the last record, a shortened list)
+            self.outbox.record_sent([groups[s].ids for s in finished], keys[0], keys, "complete", self.now)
+        failed: dict[int, str] = {}
+        errors: list[str] = []
+        delivered: set[int] = set()
         done: list[str] = []
-        handled: set[int] = set()
-        sent_count = 0
-        for i, planned in enumerate(plan):
-            ids = [by_key[k][0] for k in planned.keys if k in by_key]
-            result = self._send(url, planned.message)
-            if result.ok:
-                # the duplicate window closes here: record right after the receiver accepted
-                self.outbox.mark_sent(ids, uuid.uuid4().hex[:16], self.now)
-                handled.update(ids)
-                sent_count += len(ids)
-                if not done or done[-1] != planned.markdown:
-                    done.append(planned.markdown)
+        channel = channel_of(url)
+        pieces = self.outbox.delivered([r.id for r in claimed], kind="piece")
+        for target in targets:
+            todo = [sid for sid in groups if sid not in finished and target.key not in reached[sid]]
+            if not todo:
                 continue
-            if not ids:
-                # a piece of a story too long for one Slack section: the failure counts for that story
-                ids = next(([by_key[k][0] for k in p.keys if k in by_key] for p in plan[i + 1 :] if p.keys), [])
-            self._failed(dest, url, ids, redact_text(result.error, [url]))
-            handled.update(ids)
-            break
-        # keep the order: messages after a failed one wait for it, uncounted (they were not attempted)
+            plan = plan_messages([groups[s].item for s in todo], channel, dest.max_items, self.tz, self.now)
+            for i, planned in enumerate(plan):
+                sids = [k[0] for k in planned.keys if k[0] in groups]
+                piece = None if sids else _piece(planned, plan[i + 1 :], groups, target)
+                if piece is not None and piece[1] in pieces.get(piece[0], set()):
+                    continue  # this piece of a long story reached this recipient in an earlier run
+                result = self._send(target.url, planned.message)
+                if result.ok and piece is not None:
+                    self.outbox.mark_delivered("piece", piece[0], piece[1], self.now)
+                    continue
+                if result.ok:
+                    # the duplicate window closes here: record right after the receiver accepted
+                    marked = self.outbox.record_sent([groups[s].ids for s in sids], target.key, keys,
+                                                     uuid.uuid4().hex[:16], self.now)
+                    for s in sids:
+                        reached[s].add(target.key)
+                    delivered.update(sids)
+                    finished.update(s for s in sids if set(groups[s].ids) <= set(marked))
+                    if planned.markdown not in done:
+                        done.append(planned.markdown)
+                    continue
+                if not sids:
+                    # a piece of a story too long for one Slack section: the failure counts for that story
+                    sids = next(([k[0] for k in p.keys if k[0] in groups] for p in plan[i + 1 :] if p.keys), [])
+                error = self._error(result, url, target)
+                errors.append(error)
+                for s in sids:
+                    failed.setdefault(s, error)
+                break  # keep the order: this recipient's later messages wait for the failed one
+        failed_ids = [i for s in failed if s not in finished for i in groups[s].ids]
+        if failed_ids:
+            self._failed(dest, url, failed_ids, "; ".join(dict.fromkeys(errors)))
+        elif errors:  # a message that carries no story (the 신규 기관 summary on its own) failed
+            self.fail(dest.name, "; ".join(dict.fromkeys(errors)))
+        # messages that were not attempted (an earlier one to that recipient failed) leave their items pending, uncounted
+        handled = {i for s in finished for i in groups[s].ids} | set(failed_ids)
         self.outbox.release([r.id for r in claimed if r.id not in handled])
-        if sent_count:
-            self.sent.append(SentDigest(dest.name, sent_count, "\n".join(done)))
-            log.info("sent %d item(s) to %s (%s)", sent_count, dest.name, redact_url(url), extra={"stage": "digest"})
+        if delivered:
+            self.sent.append(SentDigest(dest.name, len(delivered), "\n".join(done)))
+            log.info("sent %d item(s) to %s (%s)", len(delivered), dest.name, redact_url(url), extra={"stage": "digest"})
 
     def _send(self, url: str, message: OutMessage) -> SendResult:
         try:
@@ -316,8 +428,8 @@ class _Run:
                 self.now,
             )
 
-    def _maybe_empty(self, dest: DestinationConfig, url: str) -> None:
-        """With send_empty, one "nothing new" message per scheduled slot."""
+    def _maybe_empty(self, dest: DestinationConfig, url: str, targets: list[Target]) -> None:
+        """With send_empty, one "nothing new" message per scheduled slot (and per recipient)."""
         if not dest.send_empty or dest.schedule == "immediate":
             return
         local = self.now.astimezone(self.tz)
@@ -329,36 +441,56 @@ class _Run:
             slot = local.replace(hour=dest.at.hour, minute=dest.at.minute, second=0, microsecond=0)
             if slot > local:
                 slot -= timedelta(days=1)
-        key = EMPTY_RULE + slot.isoformat()
-        if self.outbox.has_marker(dest.name, key):
-            return
         planned = plan_messages([], channel_of(url), dest.max_items, self.tz, self.now)[0]
-        result = self._send(url, planned.message)
-        if result.ok:
-            self.outbox.add_marker(dest.name, key, self.now)
+        sent = False
+        for target in targets:
+            key = EMPTY_RULE + slot.isoformat() + (f"@{target.key}" if len(targets) > 1 else "")
+            if self.outbox.has_marker(dest.name, key):
+                continue
+            result = self._send(target.url, planned.message)
+            if result.ok:
+                self.outbox.add_marker(dest.name, key, self.now)
+                sent = True
+            else:
+                self.fail(dest.name, self._error(result, url, target))
+        if sent:
             self.sent.append(SentDigest(dest.name, 0, planned.markdown))
-        else:
-            self.fail(dest.name, redact_text(result.error, [url]))
 
     def notices(self) -> None:
-        """Pending admin notices (feed health, delivery trouble) go to the admin destination."""
+        """Pending admin notices (feed health, delivery trouble) go to the admin destination, each recipient once."""
         admin = next((d for d in self.settings.destinations if d.name == self.settings.admin), None)
         if admin is None:
             return  # kept until an admin destination is configured; `digest status` counts them
-        try:
-            url = self.settings.destination_url(admin)
-        except NewswatchError as exc:
-            self.fail(admin.name, str(exc))
+        notices = self.outbox.pending_notices()
+        if not notices:
             return
-        for notice in self.outbox.pending_notices():
-            message = OutMessage(f"[newswatch] {notice.subject}", notice.body, "text")
-            result = self._send(url, message)
-            if result.ok:
-                self.outbox.notice_sent(notice.id, self.now)
-            else:
+        resolved = self._resolve(admin)
+        if resolved is None:
+            return
+        url, targets = resolved
+        many = len(targets) > 1
+        got = self.outbox.delivered([n.id for n in notices], kind="notice") if many else {}
+        failed: set[int] = set()
+        for target in targets:
+            for notice in notices:
+                if target.key in got.get(notice.id, set()):
+                    continue
+                message = OutMessage(f"[newswatch] {notice.subject}", notice.body, "text")
+                result = self._send(target.url, message)
+                if not result.ok:
+                    failed.add(notice.id)
+                    self.fail(admin.name, "admin notice: " + self._error(result, url, target))
+                    break
+                if many:
+                    self.outbox.mark_delivered("notice", notice.id, target.key, self.now)
+                    got.setdefault(notice.id, set()).add(target.key)
+                else:
+                    self.outbox.notice_sent(notice.id, self.now)
+        for notice in notices:
+            if notice.id in failed:
                 self.outbox.notice_failed(notice.id)
-                self.fail(admin.name, "admin notice: " + redact_text(result.error, [url]))
-                break
+            elif many and {t.key for t in targets} <= got.get(notice.id, set()):
+                self.outbox.notice_sent(notice.id, self.now)
 
 
 def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: Callable[[str], None] | None) -> DeliveryReport:
@@ -368,9 +500,9 @@ def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: C
     notices = store.outbox.pending_notices()
     if not rows and not notices:
         return DeliveryReport((), (), 0)
-    claimed = store.outbox.claim([r.id for r in rows], worker, now)
-    items = [item for _, item in load_items(store, claimed).values()]
-    d = build_digest(items, tz, now)
+    claimed = claim_stories(store.outbox, LOCAL, rows, worker, now) if rows else []
+    groups = group_rows(store, claimed)
+    d = build_digest([g.item for g in groups.values()], tz, now)
     text = render_text(d)
     if notices:
         text += "\n■ 관리 알림\n\n" + "\n".join(f"- {n.subject}\n  {n.body}" for n in notices) + "\n"
@@ -389,7 +521,7 @@ def deliver_local(store, settings: Settings, now: datetime, worker: str, echo: C
         store.outbox.notice_sent(n.id, now)
     if echo is not None:
         echo(text)
-    sent = (SentDigest(LOCAL, len(claimed), render_markdown(d)),) if claimed else ()
+    sent = (SentDigest(LOCAL, len(groups), render_markdown(d)),) if claimed else ()
     return DeliveryReport(sent, (), len(store.outbox.pending()))
 
 
@@ -424,14 +556,19 @@ def deliver_due(
     worker: str = "local",
     notify: Notifier | None = None,
     echo: Callable[[str], None] | None = None,
+    secrets: SecretResolver | None = None,
 ) -> DeliveryReport:
-    """Send every destination's due items and the admin notices; see the module docstring for the guarantee."""
+    """Send every destination's due items and the admin notices; see the module docstring for the guarantee.
+
+    `secrets` reads the Prefect Secret blocks that destination URLs name as
+    `${prefect-secret:BLOCK}`; the flows pass it (only they import Prefect).
+    """
     lease = schedule.parse_duration(settings.digest.claim_timeout)
     store.outbox.release_stale(worker, now, lease)
     _release_dead_local_workers(store.outbox)
     if not settings.destinations:
         return deliver_local(store, settings, now, worker, echo)
-    run = _Run(store, settings, now, worker, notify or apprise_notify)
+    run = _Run(store, settings, now, worker, notify or apprise_notify, secrets)
     for dest in settings.destinations:
         run.destination(dest)
     run.notices()

@@ -65,9 +65,9 @@ def render_html(d: Digest) -> str:
         body.append(f'<h2 style="{_H2}">{escape(section.title)} <span style="color:#57606a;font-weight:400;">{len(section.stories)}건</span></h2>')
         body += [_story(e) for e in section.stories]
     if d.institutions:
-        body.append(f'<h2 style="{_H2}">신규 기관 <span style="color:#57606a;font-weight:400;">{len(d.institutions)}곳</span></h2>')
+        body.append(f'<h2 style="{_H2}">{escape(d.institutions_heading)} <span style="color:#57606a;font-weight:400;">{len(d.institutions)}곳</span></h2>')
         for inst in d.institutions:
-            event = f" ({escape(inst.event)})" if inst.event else ""
+            event = f" ({escape(inst.label)})"
             alias = f' <span style="{_SMALL}">← {escape(inst.surface)}</span>' if inst.surface and inst.surface != inst.name else ""
             href = escape(inst.url, quote=True)
             body.append(

@@ -53,10 +53,9 @@ def _pieces(d: Digest) -> list[tuple[str, str, Key | None]]:
         heading = f":newspaper: *{esc(section.title)}* ({len(section.stories)}건)"
         out += [(heading, _story(e), (e.item.story_id, e.item.rule)) for e in section.stories]
     if d.institutions:
-        heading = f":office: *신규 기관* ({len(d.institutions)}곳)"
+        heading = f":office: *{d.institutions_heading}* ({len(d.institutions)}곳)"
         for inst in d.institutions:
-            event = f" ({esc(inst.event)})" if inst.event else ""
-            text = f"• *{esc(inst.name)}*{event} — {link(inst.url, inst.story_title)}"
+            text = f"• *{esc(inst.name)}* ({esc(inst.label)}) — {link(inst.url, inst.story_title)}"
             if inst.sentence:
                 text += f"\n> {esc(inst.sentence)}"
             out.append((heading, text, None))

@@ -37,12 +37,11 @@ def render_text(d: Digest) -> str:
             lines.append(f"   {item.url}")
             lines.append("")
     if d.institutions:
-        lines.append(f"■ 신규 기관 ({len(d.institutions)}곳)")
+        lines.append(f"■ {d.institutions_heading} ({len(d.institutions)}곳)")
         lines.append("")
         for inst in d.institutions:
-            event = f" ({inst.event})" if inst.event else ""
             alias = f" ← {inst.surface}" if inst.surface and inst.surface != inst.name else ""
-            lines.append(f"- {inst.name}{event}{alias}")
+            lines.append(f"- {inst.name} ({inst.label}){alias}")
             if inst.sentence:
                 lines.append(f"  “{inst.sentence}”")
             lines.append(f"  {inst.story_title} {inst.url}")
@@ -76,9 +75,8 @@ def render_markdown(d: Digest) -> str:
                 out.append(f"  - 왜 알림이 왔나: {md_escape(entry.why)}")
         out.append("")
     if d.institutions:
-        out += [f"## 신규 기관 ({len(d.institutions)}곳)", ""]
+        out += [f"## {d.institutions_heading} ({len(d.institutions)}곳)", ""]
         for inst in d.institutions:
-            event = f" ({md_escape(inst.event)})" if inst.event else ""
-            out.append(f"- **{md_escape(inst.name)}**{event} — [{md_escape(inst.story_title)}]({inst.url})")
+            out.append(f"- **{md_escape(inst.name)}** ({md_escape(inst.label)}) — [{md_escape(inst.story_title)}]({inst.url})")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -11,6 +11,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows import runners
+from flows.secrets import PrefectSecrets
 from newswatch import cycle
 from newswatch.config import Settings, load_settings
 from newswatch.errors import is_transient
@@ -70,7 +71,7 @@ def process_task(config_path: str | None, now: datetime) -> CycleSummary:
 def deliver_task(config_path: str | None, now: datetime):
     summary = CycleSummary()
     with _opened(config_path) as (settings, store):
-        report = cycle.deliver_stage(settings, store, now, summary, echo=_echo)
+        report = cycle.deliver_stage(settings, store, now, summary, echo=_echo, secrets=PrefectSecrets())
     return summary, report
 
 

@@ -3,12 +3,14 @@
 Every section has documented defaults; a user file overrides them key by key
 (a file that sets only `fetch.timeout` keeps every other fetch default).
 Destination URLs carry secrets, so they are written as `${ENV_VAR}` references
-and expanded from the environment here; a literal secret in the file is refused.
+(expanded from the environment here) or `${prefect-secret:BLOCK}` (read by the
+flows from a Prefect Secret block); a literal secret in the file is refused.
 """
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from datetime import time as dtime
 from pathlib import Path
 from typing import Literal
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from newswatch.credentials import credential_parts
 from newswatch.errors import ConfigError
 from newswatch.yamlpos import LoadedYaml, load_yaml_file, pydantic_errors
 
@@ -34,8 +37,8 @@ class FetchSettings(_Section):
         "newswatch/0.1 (+https://github.com/newswatch; Korean news monitor)",
         description="sent with every request",
     )
-    per_host: int = Field(2, ge=1, description="requests in flight to one host at once")
-    concurrency: int = Field(32, ge=1, description="requests in flight overall")
+    per_host: int = Field(2, ge=1, description="requests in flight to one host at once (in a cycle, per process)")
+    concurrency: int = Field(32, ge=1, description="requests in flight overall (in a cycle, per process)")
     allow_private_addresses: bool = Field(
         False, description="allow feeds and article links that resolve to loopback or private addresses"
     )
@@ -43,11 +46,26 @@ class FetchSettings(_Section):
 
 class HealthSettings(_Section):
     alert_after_failures: int = Field(5, ge=1, description="alert the admin after this many failures in a row")
-    base_backoff: str = Field("15m", description="wait after the first transient failure")
-    max_backoff: str = Field("24h", description="never wait longer than this; a failing feed is retried at least daily")
+    base_backoff: str = Field("15m", description="wait after the first failure (90s, 15m, 24h, 2d or seconds); at most max_backoff")
+    max_backoff: str = Field("24h", description="never wait longer than this, at most 24h: a failing feed is retried at least daily")
     silence_factor: float = Field(
         5.0, gt=1, description="alert when a feed is silent this many times longer than its usual interval"
     )
+
+    @field_validator("base_backoff", "max_backoff", mode="before")
+    @classmethod
+    def _backoff(cls, value: object) -> str:
+        from newswatch.durations import backoff_setting
+
+        return backoff_setting(value)
+
+    @model_validator(mode="after")
+    def _backoff_order(self) -> "HealthSettings":
+        from newswatch.durations import parse_duration
+
+        if parse_duration(self.base_backoff) > parse_duration(self.max_backoff):
+            raise ValueError(f"base_backoff ({self.base_backoff}) is longer than max_backoff ({self.max_backoff})")
+        return self
 
 
 class DedupSettings(_Section):
@@ -88,7 +106,10 @@ ScheduleKind = Literal["immediate", "hourly", "daily"]
 
 class DestinationConfig(_Section):
     name: str = Field(min_length=1, description="a unique name; rules and `admin` refer to it")
-    url: str = Field(min_length=1, description="an apprise URL; write secrets as ${ENV_VAR}")
+    url: str = Field(
+        min_length=1,
+        description="an apprise URL; write secrets as ${ENV_VAR} or ${prefect-secret:BLOCK} (a Prefect Secret block)",
+    )
     rules: list[str] = Field(default_factory=list, description="rule ids this destination receives; empty = all")
     schedule: ScheduleKind = Field("daily", description="immediate, hourly or daily")
     at: dtime = Field(dtime(8, 30), description="local time of the daily digest")
@@ -233,18 +254,36 @@ class Settings(_Section):
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
 
-    def destination_url(self, dest: DestinationConfig) -> str:
-        return expand_env(dest.url, f"destinations.{dest.name}.url")
+    def destination_url(self, dest: DestinationConfig, secrets: "SecretResolver | None" = None) -> str:
+        """The destination's URL with its references expanded; `secrets` reads Prefect Secret blocks."""
+        return expand_env(dest.url, f"destinations.{dest.name}.url", secrets)
 
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ${VAR}, ${VAR:-default}, or ${prefect-secret:BLOCK} (a Prefect Secret block, resolved by the flows)
+_ENV_REF = re.compile(
+    r"\$\{(?:prefect-secret:(?P<block>[A-Za-z0-9][A-Za-z0-9_-]*)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?)\}"
+)
+SecretResolver = Callable[[str], str]  # Prefect Secret block name -> its value
 
 
-def expand_env(value: str, field: str) -> str:
-    """Replace ${VAR} and ${VAR:-default}; a missing variable is a clear error."""
+def expand_env(value: str, field: str, secrets: SecretResolver | None = None) -> str:
+    """Replace ${VAR}, ${VAR:-default} and ${prefect-secret:BLOCK}; a missing one is a clear error.
+
+    `secrets` reads a Prefect Secret block; only the flows can pass it (nothing
+    outside flows/ imports Prefect), so elsewhere such a reference is an error
+    that names the block, never a value.
+    """
 
     def sub(m: re.Match[str]) -> str:
-        name, default = m.group(1), m.group(2)
+        block = m.group("block")
+        if block is not None:
+            if secrets is None:
+                raise ConfigError(
+                    f"{field}: ${{prefect-secret:{block}}} is read from a Prefect Secret block, which only the "
+                    "Prefect flows can do (run the flow, or use ${ENV_VAR} here)"
+                )
+            return secrets(block)
+        name, default = m.group("name"), m.group("default")
         if name in os.environ:
             return os.environ[name]
         if default is not None:
@@ -252,6 +291,17 @@ def expand_env(value: str, field: str) -> str:
         raise ConfigError(f"{field}: environment variable {name} is not set")
 
     return _ENV_REF.sub(sub, value)
+
+
+def literal_view(value: str) -> tuple[str, str]:
+    """(text, marker): every reference without a literal default replaced by a marker; defaults kept as written.
+
+    What is left outside the markers is what the YAML file itself holds.
+    """
+    marker = "NWREFX"
+    while marker in value:
+        marker += "X"
+    return _ENV_REF.sub(lambda m: m.group("default") or marker, value), marker
 
 
 def _check_zone(value: str) -> str:
@@ -262,16 +312,20 @@ def _check_zone(value: str) -> str:
     return value
 
 
-_SECRET_IN_URL = re.compile(r"^[a-z0-9+]+://[^/@\s]*:[^/@\s$]+@", re.I)
-
-
 def _refuse_literal_secrets(loaded: LoadedYaml, settings: Settings) -> None:
+    """Every credential of a destination URL (password, token, key) must come from a reference.
+
+    `${VAR:-default}` does not count when the default holds the credential: the
+    default is part of the file.
+    """
     for i, dest in enumerate(settings.destinations):
-        literal = _ENV_REF.sub("", dest.url)
-        looks_secret = _SECRET_IN_URL.search(literal) or re.search(r"hooks\.slack\.com/services/\w", literal)
-        if looks_secret or re.match(r"^slack://[^$]*/[A-Za-z0-9]{6,}", literal):
+        text, marker = literal_view(dest.url)
+        literal = [what for what, value in credential_parts(text) if marker not in value]
+        if literal:
             raise ConfigError(
-                f"destination {dest.name!r}: the URL holds a secret; write it as ${{ENV_VAR}} and set the variable",
+                f"destinations[{i}].url (destination {dest.name!r}): the URL holds a secret written in the file "
+                f"({', '.join(dict.fromkeys(literal))}); write it as ${{ENV_VAR}} (without a :-default) or "
+                "${prefect-secret:BLOCK} and keep the value outside the file",
                 where=loaded.where(("destinations", i, "url")),
             )
 

@@ -90,17 +90,37 @@ class Page:
     content_type: str | None = None
     error: NewswatchError | None = None
     existing_article_id: int | None = None  # the URL is already stored (another feed had it)
+    same_as: int | None = None  # an earlier entry of this cycle has the same URL: its page serves both
 
 
-async def _fetch_pages(settings: Settings, store, claimed: Sequence[tuple[int, Entry]]) -> list[Page]:
+async def _fetch_pages(settings: Settings, store, claimed: Sequence[tuple[int, Entry]],
+                       taken: dict[str, int] | None = None) -> list[Page]:
+    """Fetch each article URL once per cycle.
+
+    An entry whose canonical URL is already stored (from any feed) is not fetched: one query
+    for the batch. Neither is one whose canonical URL an earlier entry of this cycle fetches
+    (two feeds linking the same article with different tracking tags, in this batch or in the
+    one still being processed): it gets `same_as` and takes that entry's outcome. `taken`
+    (canonical URL -> entry id) carries those URLs across batches and is updated here.
+    """
     from extractors.http import Fetcher
 
-    stored = store.articles.ids_for_urls([e.canonical_url for _, e in claimed])
+    taken = {} if taken is None else taken
+    stored = store.articles.ids_for_urls(list({e.canonical_url for _, e in claimed if e.canonical_url}))
+    plan: list[tuple[int, Entry, int | None]] = []  # entry id, entry, the entry whose page it shares
+    for entry_id, entry in claimed:
+        url = entry.canonical_url
+        leader = taken.get(url) if url and url not in stored else None
+        if url and url not in stored and leader is None:
+            taken[url] = entry_id
+        plan.append((entry_id, entry, leader))
 
-    async def one(fetcher, entry_id: int, entry: Entry) -> Page:
+    async def one(fetcher, entry_id: int, entry: Entry, leader: int | None) -> Page:
         existing = stored.get(entry.canonical_url)
         if existing is not None:
             return Page(entry_id, entry, existing_article_id=existing)
+        if leader is not None:
+            return Page(entry_id, entry, same_as=leader)
         try:
             result = await fetcher.get(entry.link or entry.canonical_url, accept="text/html,application/xhtml+xml")
         except NewswatchError as exc:
@@ -109,7 +129,7 @@ async def _fetch_pages(settings: Settings, store, claimed: Sequence[tuple[int, E
                     content_type=result.headers.get("content-type"))
 
     async with Fetcher(settings.fetch) as fetcher:
-        return list(await asyncio.gather(*(one(fetcher, i, e) for i, e in claimed)))
+        return list(await asyncio.gather(*(one(fetcher, i, e, leader) for i, e, leader in plan)))
 
 
 def extract_page(page: Page, settings: Settings) -> Article:
@@ -149,7 +169,8 @@ class Processor:
 
         ruleset = load_rules(settings.rule_paths, destinations={d.name for d in settings.destinations} or None)
         for issue in ruleset.errors:
-            summary.rules_skipped.append((f"{issue.file}:{issue.line}:{issue.column}", issue.message))
+            reason = f"rule {issue.rule!r} skipped: {issue.message}" if issue.rule else issue.message
+            summary.rules_skipped.append((f"{issue.file}:{issue.line}:{issue.column}", reason))
             log.warning("rule skipped: %s:%s: %s", issue.file, issue.line, issue.message, extra={"stage": "rules"})
         index = DedupIndex(settings.dedup, store)
         index.load(now)
@@ -237,13 +258,15 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
     processor = Processor.open(settings, store, now, summary)
     outlets = _outlet_names(settings)
     done, total = 0, store.entries.count_by_status().get("pending", 0)
+    taken: dict[str, int] = {}  # canonical URL -> the entry of this cycle whose page is fetched for it
+    outcomes: dict[int, int | NewswatchError] = {}  # that entry's article id, or why it has none
 
     def start() -> _Batch | None:
         claimed = store.entries.claim_pending(worker, batch_size, now)
         if not claimed:
             return None
-        pages = asyncio.run(_fetch_pages(settings, store, claimed))
-        to_extract = [p for p in pages if p.error is None and p.existing_article_id is None]
+        pages = asyncio.run(_fetch_pages(settings, store, claimed, taken))
+        to_extract = [p for p in pages if p.error is None and p.existing_article_id is None and p.same_as is None]
         return _Batch(pages, submit(to_extract), to_extract)
 
     batch = start()
@@ -251,7 +274,11 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
         following = start() if fanned_out else None  # inline, looking ahead would only hold more pages
         results = dict(zip((p.entry_id for p in batch.to_extract), batch.collect()))
         for page in batch.pages:
-            _finish_entry(processor, page, results.get(page.entry_id), outlets, now, summary)
+            if page.same_as is None:
+                outcomes[page.entry_id] = _finish_entry(processor, page, results.get(page.entry_id), outlets, now,
+                                                        summary)
+            else:  # its page's entry came first (earlier in this batch, or in the previous one)
+                _finish_same_url(processor, page, outcomes.get(page.same_as), outlets, now, summary)
             done += 1
             if progress:
                 progress("articles", done, max(total, done))
@@ -275,12 +302,16 @@ def _safe_extract(page: Page, settings: Settings) -> Article | NewswatchError:
 
 
 def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, str],
-                  now: datetime, summary: CycleSummary) -> None:
+                  now: datetime, summary: CycleSummary) -> int | NewswatchError:
+    """Store the page's article and mark its entry done, or record why not.
+
+    Returns the article id or the error, for the entries of this cycle with the same URL.
+    """
     store, entry = processor.store, page.entry
     if page.existing_article_id is not None:
         store.entries.mark_done(page.entry_id, page.existing_article_id)
         summary.duplicates_dropped += 1
-        return
+        return page.existing_article_id
     error = page.error or (result if isinstance(result, NewswatchError) else None)
     article = result if isinstance(result, Article) else None
     if error is not None and not error.transient:
@@ -288,18 +319,39 @@ def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, s
         article = summary_article(entry, outlets.get(entry.feed, entry.feed))
     if article is None:
         assert error is not None
-        store.entries.mark_failed(page.entry_id, error.kind, error.message, error.transient, now)
-        summary.article_failures.append((entry.link, error.kind, error.message))
+        _entry_failed(store, page, error, now, summary)
         log.warning("article failed: %s: %s", error.kind, error.message,
                     extra={"feed": entry.feed, "url": entry.link, "stage": "extract"})
-        return
+        return error
     if not article.site_name:
         article = _with_outlet(article, outlets.get(entry.feed, entry.feed))
     try:
-        processor.process(article, now, summary, entry_id=page.entry_id)
+        return processor.process(article, now, summary, entry_id=page.entry_id)
     except NewswatchError as exc:
-        store.entries.mark_failed(page.entry_id, exc.kind, exc.message, exc.transient, now)
-        summary.article_failures.append((entry.link, exc.kind, exc.message))
+        _entry_failed(store, page, exc, now, summary)
+        return exc
+
+
+def _finish_same_url(processor: Processor, page: Page, outcome: int | NewswatchError | None,
+                     outlets: dict[str, str], now: datetime, summary: CycleSummary) -> None:
+    """An entry whose URL an earlier entry of this cycle fetched: it shares that entry's outcome."""
+    if isinstance(outcome, int):
+        processor.store.entries.mark_done(page.entry_id, outcome)
+        summary.duplicates_dropped += 1  # counted like an entry whose URL was stored before
+        log.info("same article as entry %s", page.same_as,
+                 extra={"feed": page.entry.feed, "url": page.entry.link, "stage": "articles"})
+        return
+    if outcome is None:  # not expected: the first entry is always finished before this one
+        outcome = NewswatchError("the entry sharing this URL was not processed", kind="internal", transient=True)
+    # the page failed: this entry's own feed summary may still show the story
+    _finish_entry(processor, replace(page, error=outcome), None, outlets, now, summary)
+
+
+def _entry_failed(store, page: Page, error: NewswatchError, now: datetime, summary: CycleSummary) -> None:
+    # a page's Retry-After (429, 503) sets the entry's next attempt, within state.entries' bound
+    store.entries.mark_failed(page.entry_id, error.kind, error.message, error.transient, now,
+                              retry_after=getattr(error, "retry_after", None))
+    summary.article_failures.append((page.entry.link, error.kind, error.message))
 
 
 def _with_outlet(article: Article, outlet: str) -> Article:
@@ -309,10 +361,12 @@ def _with_outlet(article: Article, outlet: str) -> Article:
 # -- stage 4: delivery -----------------------------------------------------
 
 def deliver_stage(settings: Settings, store, now: datetime, summary: CycleSummary, *,
-                  echo: Callable[[str], None] | None = None, worker: str | None = None):
+                  echo: Callable[[str], None] | None = None, worker: str | None = None,
+                  secrets: Callable[[str], str] | None = None):
+    """Deliver what is due; `secrets` reads `${prefect-secret:BLOCK}` references (the flows pass it)."""
     from digests.deliver import deliver_due
 
-    report = deliver_due(store, settings, now, worker=worker or worker_id(), echo=echo)
+    report = deliver_due(store, settings, now, worker=worker or worker_id(), echo=echo, secrets=secrets)
     summary.digests_sent += len(report.sent)
     summary.delivery_failures.extend(report.failures)
     return report

@@ -115,6 +115,7 @@ class DigestItem:
     also_in: tuple[Outlet, ...] = ()
     why: tuple[Evidence, ...] = ()
     institutions: tuple[InstitutionMention, ...] = ()
+    also_rules: tuple[str, ...] = ()  # titles of the other rules that matched the same story (shown once)
 
 
 @dataclass(frozen=True, slots=True)

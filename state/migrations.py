@@ -13,14 +13,23 @@ from sqlalchemy import Connection, inspect, select
 from state import schema
 
 
+# tables that later steps add; version 1 creates everything else
+_LATER = {"schema_version", "deliveries"}
+
+
 def _v1_initial(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name != "schema_version"])
+    schema.metadata.create_all(conn, tables=[t for t in schema.metadata.sorted_tables if t.name not in _LATER])
+
+
+def _v2_deliveries(conn: Connection) -> None:
+    schema.deliveries.create(conn, checkfirst=True)
 
 
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial tables", _v1_initial),
+    (2, "per-target deliveries (a destination URL with several recipients)", _v2_deliveries),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -1,7 +1,9 @@
 """The digest outbox and the admin notices: what still has to be sent, and to whom.
 
 An item moves pending -> sending (claimed by one worker) -> sent, or back to
-pending with a later `next_attempt_at` when the send failed. The unique key
+pending with a later `next_attempt_at` when the send failed. When a destination
+URL reaches several recipients, each recipient that received an item gets a row
+in `deliveries`, and the item is `sent` once every recipient has it. The unique key
 (story, destination, rule) makes queueing idempotent; claiming uses
 `FOR UPDATE SKIP LOCKED` on PostgreSQL and a compare-and-set update on SQLite,
 so two workers never send the same item.
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from state import schema
@@ -22,6 +24,7 @@ from state.db import dialect_insert, insert_ignoring, wrap_db_errors
 
 T = schema.outbox
 N = schema.notices
+D = schema.deliveries
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class OutboxRow:
     created_at: datetime
     next_attempt_at: datetime | None
     last_error: str | None
+    revision: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Notice:
 def _row(r) -> OutboxRow:
     return OutboxRow(
         r.id, r.story_id, r.destination, r.rule, r.priority, dict(r.payload or {}), r.status, r.attempts,
-        r.created_at, r.next_attempt_at, r.last_error,
+        r.created_at, r.next_attempt_at, r.last_error, r.revision,
     )
 
 
@@ -98,6 +102,39 @@ class OutboxRepo:
 
     def rows(self, ids: Iterable[int]) -> list[OutboxRow]:
         return self._fetch(select(T).where(T.c.id.in_(list(ids))).order_by(T.c.id))
+
+    def siblings(self, destination: str, keys: Iterable[tuple[int, int]], exclude: Iterable[int] = ()) -> list[OutboxRow]:
+        """Pending rows of a destination for these (story, revision) pairs, due or not (read only).
+
+        A story goes out once per destination: when one rule's row is sent, the
+        other rules' rows of the same story and revision go with it.
+        """
+        keys, skip = list(dict.fromkeys(keys)), set(exclude)
+        if not keys:
+            return []
+        q = (
+            select(T)
+            .where(T.c.destination == destination, T.c.status == "pending")
+            .where(tuple_(T.c.story_id, T.c.revision).in_(keys))
+            .order_by(T.c.id)
+        )
+        return [r for r in self._fetch(q) if r.id not in skip]
+
+    def sent_keys(self, destination: str, keys: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+        """The (story, revision) pairs among `keys` that already went out to this destination under some rule."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return set()
+        q = (
+            select(T.c.story_id, T.c.revision)
+            .where(T.c.destination == destination, T.c.status == "sent")
+            .where(tuple_(T.c.story_id, T.c.revision).in_(keys))
+        )
+        try:
+            with self.store.connect() as conn:
+                return {(r[0], r[1]) for r in conn.execute(q)}
+        except SQLAlchemyError as exc:
+            raise wrap_db_errors(exc) from None
 
     def _fetch(self, q) -> list[OutboxRow]:
         try:
@@ -190,6 +227,69 @@ class OutboxRepo:
     def mark_sent(self, ids: Sequence[int], batch_id: str, now: datetime) -> None:
         """Record a successful send; one short transaction, right after the send returned."""
         self._update(ids, status="sent", sent_at=now, batch_id=batch_id, last_error=None, claimed_by=None)
+
+    # -- per-target deliveries (a destination URL that reaches several recipients) --
+    def delivered(self, ids: Iterable[int], kind: str = "outbox") -> dict[int, set[str]]:
+        """{item id: targets that already received it}; items without any are left out."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        q = select(D.c.item_id, D.c.target).where(D.c.kind == kind, D.c.item_id.in_(ids))
+        out: dict[int, set[str]] = {}
+        try:
+            with self.store.connect() as conn:
+                for item_id, target in conn.execute(q):
+                    out.setdefault(item_id, set()).add(target)
+        except SQLAlchemyError as exc:
+            raise wrap_db_errors(exc) from None
+        return out
+
+    def record_sent(self, groups: Sequence[Sequence[int]], target: str, targets: Sequence[str], batch_id: str,
+                    now: datetime) -> list[int]:
+        """Record that `target` received the stories whose rows are `groups` (one group per story).
+
+        One short transaction, right after the send returned. With one target the
+        rows become `sent` at once; with several, a row becomes `sent` when its
+        story (any row of its group) has reached every one of `targets`. Returns
+        the ids marked sent.
+        """
+        ids = [i for g in groups for i in g]
+        if not ids:
+            return []
+        try:
+            with self.store.begin() as conn:
+                if len(targets) <= 1:
+                    done = ids
+                else:
+                    stmt = dialect_insert(self.store.dialect, D).on_conflict_do_nothing(
+                        index_elements=["kind", "item_id", "target"])
+                    conn.execute(stmt, [{"kind": "outbox", "item_id": i, "target": target, "sent_at": now,
+                                         "batch_id": batch_id} for i in ids])
+                    have: dict[int, set[str]] = {}
+                    q = select(D.c.item_id, D.c.target).where(D.c.kind == "outbox", D.c.item_id.in_(ids))
+                    for item_id, t in conn.execute(q):
+                        have.setdefault(item_id, set()).add(t)
+                    wanted = set(targets)
+                    done = [i for g in groups if wanted <= set().union(*(have.get(i, set()) for i in g)) for i in g]
+                if done:
+                    conn.execute(update(T).where(T.c.id.in_(done)).values(
+                        status="sent", sent_at=now, batch_id=batch_id, last_error=None, claimed_by=None))
+                return done
+        except SQLAlchemyError as exc:
+            raise wrap_db_errors(exc) from None
+
+    def mark_delivered(self, kind: str, item_id: int, target: str, now: datetime) -> None:
+        """Record one delivery that does not complete an outbox item: an admin notice to one of
+        several recipients (kind "notice"), or a piece of a story too long for one Slack message
+        (kind "piece", target "<recipient>:<hash of the piece>")."""
+        stmt = dialect_insert(self.store.dialect, D).values(
+            kind=kind, item_id=item_id, target=target, sent_at=now).on_conflict_do_nothing(
+            index_elements=["kind", "item_id", "target"])
+        try:
+            with self.store.begin() as conn:
+                conn.execute(stmt)
+        except SQLAlchemyError as exc:
+            raise wrap_db_errors(exc) from None
 
     def release(self, ids: Sequence[int]) -> None:
         """Hand back claimed items that were not attempted (an earlier message failed)."""

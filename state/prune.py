@@ -100,4 +100,8 @@ def _statements(cutoff: datetime):
         s.notices.c.status == "sent", func.coalesce(s.notices.c.sent_at, s.notices.c.created_at) < cutoff
     )
     yield "runs", delete(s.runs).where(s.runs.c.started_at < cutoff)
+    # per-target delivery records go with their item
+    d = s.deliveries
+    yield None, delete(d).where(d.c.kind.in_(("outbox", "piece")), ~exists().where(s.outbox.c.id == d.c.item_id))
+    yield None, delete(d).where(d.c.kind == "notice", ~exists().where(s.notices.c.id == d.c.item_id))
 

@@ -240,6 +240,20 @@ outbox = Table(
 )
 Index("ix_outbox_status", outbox.c.status, outbox.c.destination)
 
+# added in schema version 2: one row per (item, target) that a target has received.
+# A destination URL may reach several recipients (mailto ?to=a,b; Slack channels);
+# newswatch sends to each on its own, records each here, and retries only the
+# targets without a row. `target` is a hash of the recipient, never the address.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("kind", String(10), primary_key=True),  # outbox | notice | piece (of a story split over Slack messages)
+    Column("item_id", Integer, primary_key=True),  # outbox.id (outbox, piece) or notices.id
+    Column("target", String(64), primary_key=True),
+    Column("sent_at", UtcDateTime, nullable=False),
+    Column("batch_id", String(40)),
+)
+
 # alerts to the admin destination (feed failing / recovered / silent, delivery given up)
 notices = Table(
     "notices",

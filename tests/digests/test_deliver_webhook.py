@@ -163,3 +163,27 @@ def test_failure_on_a_piece_of_a_long_story_counts_for_that_story(store, tmp_pat
     assert report.failures == () and report.sent[0].items == 1
     text = "".join(p["attachments"][0]["blocks"][1]["text"]["text"] for p in posted(slack_here, "/services/")[1:])
     assert all(o.name in text for o in outlets)  # nothing cut off
+
+
+def test_pieces_of_a_long_story_that_went_out_are_not_resent(store, tmp_path, monkeypatch, slack_here):
+    from newswatch.models import Outlet, Story
+
+    calls = {"n": 0}
+
+    def route(_h):
+        calls["n"] += 1
+        bad = calls["n"] == 2  # the second piece fails once
+        return Route("server_error" if bad else "ok", status=500 if bad else 200, content_type="text/plain")
+
+    slack_here.routes["/services/" + SLACK_TOKENS] = route
+    s = json_settings(tmp_path, monkeypatch, "slack://" + SLACK_TOKENS)
+    outlets = tuple(Outlet(f"아주긴이름의지역신문사{k:03d}", f"https://o{k}.example.kr/") for k in range(300))
+    big = Story(id=100, representative_url="https://news0.example.kr/a/100", title="t", outlets=outlets)
+    queue_items(store, s, big, article(0), [match()], T0)
+    assert deliver_due(store, s, T0).failures
+    report = deliver_due(store, s, T0 + timedelta(minutes=5))
+    assert report.failures == () and report.sent[0].items == 1
+    bodies = [p["attachments"][0]["blocks"][1]["text"]["text"] for p in posted(slack_here, "/services/")]
+    delivered = [b for n, b in enumerate(bodies, 1) if n != 2]
+    assert len(delivered) == len(set(delivered))  # piece 1 went out once, not again with the retry
+    assert all(o.name in "".join(delivered) for o in outlets)  # and nothing is missing

@@ -16,16 +16,16 @@ from tests.digests.helpers import T0, article, match, story
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
-def items(n: int, rule="gwangju-ai", title="광주 AI", new_inst_at=(), **kw):
+def items(n: int, rule="gwangju-ai", title="광주 AI", new_inst_at=(), start=0, **kw):
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         a = article(i, T0 + timedelta(minutes=i))
         out.append(make_item(story(i), a, match(rule, title, new_inst=i in new_inst_at, **kw), "team"))
     return out
 
 
 def test_grouped_by_rule_urgent_first_newest_first():
-    d = build_digest(items(3) + items(2, rule="urgent-rule", title="긴급 규칙", priority="urgent"), SEOUL, T0)
+    d = build_digest(items(3) + items(2, rule="urgent-rule", title="긴급 규칙", priority="urgent", start=10), SEOUL, T0)
     assert [s.title for s in d.sections] == ["긴급 규칙", "광주 AI"]
     times = [e.item.published for e in d.sections[1].stories]
     assert times == sorted(times, reverse=True)
@@ -40,7 +40,7 @@ def test_story_content_in_text_and_markdown():
     assert "*인공지능*" in text  # matched term marked
     assert "+2개 매체: 남도경제, 호남뉴스" in text
     assert '왜 알림이 왔나: "광주" 본문·제목, "인공지능" 본문' in text
-    assert "■ 신규 기관 (1곳)" in text and "광주AI융합센터 (개소)" in text
+    assert "■ 신규 기관 (1곳)" in text and "광주AI융합센터 (신규 기관 · 설립 소식: 개소)" in text
     md = render_markdown(d)
     assert "[광주시, 인공지능 데이터센터 2단계 착공 \\(0\\)](https://news0.example.kr/a/100)" in md or "](https://news0.example.kr/a/100)" in md
     assert "**인공지능**" in md
@@ -117,3 +117,47 @@ def test_empty_digest_says_so():
     assert "새로 알릴 기사가 없습니다" in render_text(d)
     assert check_payload(render_slack(d)[0]) == []
     assert render_email(d)[0] == "[newswatch] 새 소식 없음"
+
+
+def _inst_match(name: str, event: str | None, is_new: bool, rule="new-institution", title="새 기관"):
+    from newswatch.models import Evidence, InstitutionMention, Match
+
+    label = "new institution" if is_new else f"founding: {event}"
+    sentence = f"{name}가 21일 {event or '소개'}했다."
+    return Match(rule=rule, title=title, evidence=(Evidence(label, name, "body", 0, len(name), sentence),),
+                 institutions=(InstitutionMention(name, name, sentence, event, is_new),))
+
+
+def test_why_in_korean_with_a_snippet_and_the_other_rules():
+    a = article(2)
+    merged = [make_item(story(2), a, match(), "team"), make_item(story(2), a, _inst_match("광주AI융합센터", "개소", True), "team")]
+    d = build_digest(merged, SEOUL, T0)
+    [entry] = [e for s in d.sections for e in s.stories]
+    assert entry.why == ('"광주" 본문·제목, "인공지능" 본문 (“광주시가 첨단3지구에서”); '
+                         "신규 기관: 광주AI융합센터, 설립 소식: 개소; 다른 규칙: 새 기관")
+    assert "new institution" not in render_text(d) and "founding" not in render_text(d)
+
+
+def test_known_institutions_founding_is_listed_and_labelled():
+    items_ = [make_item(story(0), article(0), _inst_match("광주테크노파크", "출범", False), "team"),
+              make_item(story(1), article(1), _inst_match("광주AI센터", None, True), "team")]
+    d = build_digest(items_, SEOUL, T0)
+    assert [(i.name, i.label) for i in d.institutions] == [("광주테크노파크", "설립 소식: 출범"), ("광주AI센터", "신규 기관")]
+    assert d.summary == "새 기관 2건 · 신규 기관 1곳 · 설립 소식 1건"
+    text = render_text(d)
+    assert "■ 신규 기관·설립 소식 (2곳)" in text and "- 광주테크노파크 (설립 소식: 출범)" in text
+    assert "왜 알림이 왔나: 설립 소식: 출범 (광주테크노파크)" in text
+    # a known institution without a founding word is not news
+    quiet = make_item(story(3), article(3), _inst_match("광주시청", None, False), "team")
+    assert build_digest([quiet], SEOUL, T0).institutions == ()
+    for payload in render_slack(d):
+        assert check_payload(payload) == [] and "설립 소식: 출범" in payload["blocks"][1]["text"]["text"]
+    assert "설립 소식: 출범" in render_email(d)[1]
+
+
+def test_title_only_match_shows_no_repeated_title():
+    from newswatch.models import Evidence, Match
+
+    ev = (Evidence("광주", "광주", "title", 0, 2, "광주시, 인공지능 데이터센터"),)
+    d = build_digest([make_item(story(0), article(0), Match("r", "규칙", evidence=ev), "team")], SEOUL, T0)
+    assert d.sections[0].stories[0].why == '"광주" 제목'
