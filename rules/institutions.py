@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable, Protocol, Sequence, runtime_checkable
@@ -492,8 +493,10 @@ def find_institutions_at(text: str, founding_words: Sequence[str] = FOUNDING_WOR
             pending.append((found.mention, found.start, found.end, None))
         pending.sort(key=lambda p: p[1])
     starts = sorted({p[1] for p in pending})
+    # most texts name institutions without any founding word: one scan spares the look around each name
+    present = [w for w in founding_words if w in text]
     for mention, start, end, alias in pending:
-        event = event_at(text, start, end, founding_words, starts)
+        event = event_at(text, start, end, present, starts) if present else None
         out.append(Found(InstitutionMention(mention.name, mention.surface, mention.sentence, event), start, end))
         if alias and alias != mention.name:
             out.append(Found(InstitutionMention(mention.name, alias, mention.sentence, event), start, end))
@@ -523,6 +526,7 @@ _AI_PAIR = re.compile(r"인공지능\s*[(（]\s*AI\s*[)）]|AI\s*[(（]\s*인공
 FOLD_MIN_TAIL = 4  # a tail shorter than this (AI센터) is too generic to stand for a longer name
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The key spellings of one name share: 인공지능, AI, 인공지능(AI), AI(인공지능), 에이아이 are all `AI`,
     Latin letters are upper case. `국가인공지능(AI)데이터센터` and `국가AI데이터센터` have one key."""
@@ -548,7 +552,11 @@ def fold_names(names: Sequence[str]) -> dict[str, str]:
         heads = [o for o in longer if not any(len(p) > len(o) and p.endswith(o) for p in longer)]
         if len(heads) == 1:
             into[k] = heads[0]
-    return {n: first[into.get(name_key(n), name_key(n))] for n in names}
+    out = {}
+    for n in names:
+        key = name_key(n)
+        out[n] = first[into.get(key, key)]
+    return out
 
 
 def fold_found(found: Sequence[tuple[str, Found]]) -> list[tuple[str, Found]]:
