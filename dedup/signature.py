@@ -8,7 +8,7 @@ text (benchmarks/bench_dedup.py prints the comparison). One-permutation hashing
 bins by its high bits and keeps the minimum per bin; empty bins borrow the value
 of the next non-empty bin, offset by the distance (densification by rotation,
 Shrivastava & Li 2014), so two sets agree on a bin with probability about their
-Jaccard similarity — what banded LSH needs. Cost: a sort of the shingle array.
+Jaccard similarity — what banded LSH needs. Cost: one pass over the shingle array.
 
 Every step is a fixed function of the shingle hashes (no Python `hash()`), so a
 signature stored by one process is valid in every other.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 _EMPTY = np.uint64(0xFFFFFFFF)
+_UNSET = np.uint64(1 << 32)  # above every 32-bit value: marks a bin no shingle fell into
 _LOW32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _S29 = np.uint64(29)
@@ -43,23 +44,20 @@ class Signer:
         v ^= v >> _S29
         v *= _MIX
         v ^= v >> _S32
-        # bin from the high 32 bits, value from the low 32: sort once, first of each bin is its minimum
-        key = v >> _S32
+        # bin from the high 32 bits, value from the low 32; the minimum per bin by an
+        # unbuffered ufunc (half the time of sorting the keys on newspaper-length text)
+        bins = v >> _S32
         if self._mask is not None:
-            key &= self._mask  # the same bins as % for a power of two, without a 64-bit division
+            bins &= self._mask  # the same bins as % for a power of two, without a 64-bit division
         else:
-            key %= np.uint64(k)
-        key <<= _S32
-        key |= v & _LOW32
-        key.sort()
-        bins = (key >> _S32).astype(np.int64)
-        first = np.empty(bins.size, dtype=bool)
-        first[0] = True
-        np.not_equal(bins[1:], bins[:-1], out=first[1:])
-        filled = bins[first]
-        values = key[first] & _LOW32
+            bins %= np.uint64(k)
+        v &= _LOW32
+        mins = np.full(k, _UNSET, dtype=np.uint64)
+        np.minimum.at(mins, bins.astype(np.intp), v)
+        filled = np.flatnonzero(mins != _UNSET)
         if filled.size == k:
-            return values.astype(np.uint32)
+            return mins.astype(np.uint32)
+        values = mins[filled]
         # each empty bin takes the next filled bin (circularly), offset by how far it had to look
         pos = np.searchsorted(filled, self._bins) % filled.size
         dist = (filled[pos] - self._bins) % k
