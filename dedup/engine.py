@@ -12,14 +12,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
-from dedup.text import body_of, common, containment, hash_normalised, normalise, normalise_title, novelty, shingle_run, shingles, unique
+from dedup.text import body_of, common, containment, hash_normalised, normalise, normalise_title, shingle_run, shingles, unique
 from newswatch.config import DedupSettings
 from newswatch.models import Article
 
@@ -87,7 +87,7 @@ class Decision:
     matched_key: int | None
     similarity: float
     method: str  # first | url | guid | hash | minhash | title
-    novelty: float = 0.0  # share of this article's shingles the matched one lacks
+    novelty: float = 0.0  # share of this article's shingles the member covering it best lacks
 
 
 def title_keys(title: str) -> set[str]:
@@ -269,25 +269,28 @@ class Engine:
         if not keys:
             return None
         sets = self._shingle_sets(keys)
-        by_story: dict[int, list[tuple[float, float, int]]] = {}
+        # per story: (containment, shingles in common, key) of each verified member
+        by_story: dict[int, list[tuple[float, int, int]]] = {}
         for key in keys:
             other = sets.get(key)
             if other is None or other.size < MIN_SHINGLES:
                 continue
-            c = containment(f.shingles, other)
+            shared = common(f.shingles, other)
+            c = shared / min(f.shingles.size, other.size)
             if c >= self.settings.min_containment:
-                by_story.setdefault(self.entries[key].story_id, []).append((c, novelty(f.shingles, other), key))
+                by_story.setdefault(self.entries[key].story_id, []).append((c, shared, key))
         best: Decision | None = None
         for story, found in by_story.items():
             c, _, key = max(found, key=lambda t: (t[0], -t[2]))
             if not self._fits_story(f, key) or self._other_part(f, found, sets):
                 continue
-            decision = Decision(story, key, round(c, 4), "minhash", round(min(n for _, n, _ in found), 4))
+            new_share = 1.0 - max(shared for _, shared, _ in found) / f.shingles.size
+            decision = Decision(story, key, round(c, 4), "minhash", round(new_share, 4))
             if best is None or decision.similarity > best.similarity:
                 best = decision
         return best
 
-    def _other_part(self, f: Features, found: list[tuple[float, float, int]], sets: dict[int, np.ndarray]) -> bool:
+    def _other_part(self, f: Features, found: list[tuple[float, int, int]], sets: dict[int, np.ndarray]) -> bool:
         """True when the article is one part of a single container and an earlier, disjoint part is in that story.
 
         A roundup (two stories in one article) contains both; each story's copies
@@ -296,9 +299,9 @@ class Engine:
         """
         if len(found) != 1:
             return False
-        _, _, container = found[0]
+        _, shared, container = found[0]
         whole = sets[container]
-        if common(f.shingles, whole) >= PART_COVER * whole.size:
+        if shared >= PART_COVER * whole.size:
             return False
         story = self.entries[container].story_id
         others = [k for k in self.members.get(story, ()) if k != container][-PART_CHECK_MEMBERS:]

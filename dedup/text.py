@@ -200,10 +200,3 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     if a.size == 0 or b.size == 0:
         return 0.0
     return common(a, b) / min(a.size, b.size)
-
-
-def novelty(new: np.ndarray, old: np.ndarray) -> float:
-    """Share of the new text's shingles that the old text lacks (an update's added material)."""
-    if new.size == 0:
-        return 0.0
-    return 1.0 - common(new, old) / new.size
