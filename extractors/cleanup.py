@@ -27,6 +27,9 @@ _ROLES = ("기자", "특파원", "에디터", "통신원", "pd")
 _SENTENCE_END = re.compile(r"(?:[다요죠까음함됨임니][.!?]?|[.!?]|[.!?][\"'”’)\]]+|[\"'”’])(?:\s+\d{4}\.\d{1,2}\.\d{1,2}\.?)?\s*$")
 # How a reported sentence ends ('…밝혔다.', '…있습니다.', '…말했다”'): boilerplate lines do not end this way.
 _PROSE_END = r"(?:다|요|죠)[.!?][\"'”’)\]]*\s*$"
+# Stricter than a sentence: a predicate ending ('…했다', '…입니다.', '…말했다”') or a full stop after a word.
+# A headline ending in a quoted phrase ('…노사 "협상 재개"') or in '…' is no prose.
+_PROSE = re.compile(r"(?:[다요죠까][.!?]?|[가-힣A-Za-z0-9%)][.!?])[\"'”’)\]]*(?:\s+\d{4}\.\d{1,2}\.\d{1,2}\.?)?\s*$")
 # Labels of share, print, font-size, subscribe and navigation buttons, and of video-player controls.
 _BUTTON = (r"공유(?:하기)?|기사\s*공유|페이스북|트위터|카카오(?:톡|스토리)?|(?:네이버\s*)?밴드|라인|링크\s*복사|URL\s*복사|주소\s*복사|복사(?:하기)?|"
            r"스크랩|인쇄(?:하기)?|프린트|글자\s*크기(?:\s*(?:조절|변경))?|글씨\s*크기|크게|작게|확대(?:하기)?|축소(?:하기)?|북마크|"
@@ -136,11 +139,6 @@ def normalize(paragraph: str) -> str:
 
 def looks_like_sentence(paragraph: str) -> bool:
     return bool(_SENTENCE_END.search(paragraph.strip()))
-
-
-# Stricter than a sentence: a predicate ending ('…했다', '…입니다.', '…말했다”') or a full stop after a word.
-# A headline ending in a quoted phrase ('…노사 "협상 재개"') or in '…' is no prose.
-_PROSE = re.compile(r"(?:[다요죠까][.!?]?|[가-힣A-Za-z0-9%)][.!?])[\"'”’)\]]*(?:\s+\d{4}\.\d{1,2}\.\d{1,2}\.?)?\s*$")
 
 
 def looks_like_prose(paragraph: str) -> bool:

@@ -22,7 +22,6 @@ only when it is a word of its own and attached to that name (`event_at`).
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from functools import lru_cache
 from dataclasses import dataclass, replace
@@ -90,7 +89,7 @@ _PROPER_PLACES = frozenset(b + end for b in _PLACE_BASES if b not in GENERIC_STE
                            for end in ("", "시", "광역시", "특별시", "도", "권"))
 _TITLE_GENERIC = (GENERIC_STEMS | {"양성", "인재", "구축", "건립", "조사", "활성화", "고도화", "확산", "보급", "진흥",
                                    "발전", "성장", "활용", "유치", "설립", "사업화", "집적", "단지"}) - FIELD_WORDS
-_STEM_VOCAB = {w: w for w in _TITLE_GENERIC | _PROPER_PLACES | FIELD_WORDS if len(w) > 1}
+_STEM_VOCAB = frozenset(w for w in _TITLE_GENERIC | _PROPER_PLACES | FIELD_WORDS if len(w) > 1)
 _STEM_VOCAB_MAX = max(len(w) for w in _STEM_VOCAB)
 _PARENS = re.compile(r"[(（][^()（）]*[)）]")
 TITLE_STEM_MIN = 6  # characters: a stem this long (한국전자통신) names one body
@@ -213,24 +212,26 @@ def _not_a_name(stem: str, suffix: str) -> bool:
     return suffix in WEAK_SUFFIXES and stem in PLACES
 
 
-def _all_indexes(text: str, sub: str) -> list[int]:
-    out, i = [], text.find(sub)
-    while i >= 0:
+def _all_indexes(text: str, sub: str, lo: int = 0, hi: int | None = None) -> list[int]:
+    """Every start of sub in text; with `hi`, only starts in [lo, hi) (the match may run past hi)."""
+    stop = None if hi is None else hi + len(sub)
+    out, i = [], text.find(sub, lo, stop)
+    while i >= 0 and (hi is None or i < hi):
         out.append(i)
-        i = text.find(sub, i + 1)
+        i = text.find(sub, i + 1, stop)
     return out
 
 
-def _is_tail(rest: str) -> bool:
-    """Empty, or one/two particles ending the word."""
+def _is_tail(rest: str, allowed: frozenset[str] = _TAIL_WORDS) -> bool:
+    """Empty, or one/two of the `allowed` words (particles, copulas ...) ending the word."""
     if not rest:
         return True
     if not is_hangul(rest[0]):
         return False
     for size in range(min(4, len(rest)), 0, -1):
-        if rest[:size] in _TAIL_WORDS:
+        if rest[:size] in allowed:
             rem = rest[size:]
-            if not rem or any(rem == t for t in _TAIL_WORDS):
+            if not rem or rem in allowed:
                 return True
     return False
 
@@ -287,9 +288,8 @@ def _aliases_after(text: str) -> tuple[str, dict[int, str]]:
 # After a founding word, these keep it the founding word: verb endings (개소했다, 설립된, 출범한다),
 # a ceremony (출범식), a plan (착공예정), then particles. Anything else makes another word: 유치원,
 # 설립자, 유치전, 신설동, 준공영제.
-_EVENT_VERB = ("하", "한", "할", "함", "합", "해", "했", "되", "된", "될", "됨", "됩", "돼", "됐", "시키", "시킨",
-               "시켜", "시켰", "식", "예정", "계획")
 _EVENT_PASSIVE = ("되", "된", "될", "됨", "됩", "돼", "됐")
+_EVENT_VERB = ("하", "한", "할", "함", "합", "해", "했", *_EVENT_PASSIVE, "시키", "시킨", "시켜", "시켰", "식", "예정", "계획")
 # A word that starts like a founding word but is another noun even with a particle-like ending:
 # 개원의 (a doctor in private practice).
 _EVENT_NOT = ("개원의",)
@@ -301,9 +301,10 @@ _OBJECT = ("을", "를")
 EVENT_WINDOW = 40  # characters after "name + particle" within which the event word must start
 _SENTENCE_END = re.compile(r"[.!?。](?=[\s\"'”’)]|$)|[\n▲■◆●•△□◇○▶▷]")
 _MODIFIER_ENDINGS = ("한", "된", "할", "될", "하는", "되는", "했던", "됐던")
+_PARTICLES = frozenset(PARTICLES)  # no copulas: 설립자 is a founder, not 설립 + 자
 
 
-@functools.lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _initials(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w[0] for w in words if w)
 
@@ -325,27 +326,9 @@ def _event_word(text: str, pos: int, words: Sequence[str]) -> tuple[str, str] | 
         if any(text.startswith(n, pos) and n.startswith(word) for n in _EVENT_NOT):
             continue
         # a phrase of several words (문을 열) is specific enough to take any ending (열었다)
-        if not rest or " " in word or rest.startswith(_EVENT_VERB) or _is_particles(rest):
+        if not rest or " " in word or rest.startswith(_EVENT_VERB) or _is_tail(rest, _PARTICLES):
             return word, rest
     return None
-
-
-def _indexes_between(text: str, sub: str, lo: int, hi: int) -> list[int]:
-    out, i = [], text.find(sub, lo, hi + len(sub))
-    while 0 <= i < hi:
-        out.append(i)
-        i = text.find(sub, i + 1, hi + len(sub))
-    return out
-
-
-def _is_particles(rest: str) -> bool:
-    """One or two particles (no copulas: 설립자 is a founder, not 설립 + 자)."""
-    for size in range(min(4, len(rest)), 0, -1):
-        if rest[:size] in PARTICLES:
-            rem = rest[size:]
-            if not rem or rem in PARTICLES:
-                return True
-    return False
 
 
 def event_at(text: str, start: int, end: int, words: Sequence[str] = FOUNDING_WORDS,
@@ -384,7 +367,7 @@ def event_at(text: str, start: int, end: int, words: Sequence[str] = FOUNDING_WO
         limit = after + (cut.start() if cut else len(window))
         k = bisect.bisect_left(starts, after)
         first_block = min(starts[k], limit) if k < len(starts) else limit
-        hits = sorted(i for w in words for i in _indexes_between(text, w, after, first_block))
+        hits = sorted(i for w in words for i in _all_indexes(text, w, after, first_block))
         for i in hits:
             got = _event_word(text, i, words)
             if got is None:
@@ -405,6 +388,16 @@ def event_at(text: str, start: int, end: int, words: Sequence[str] = FOUNDING_WO
         if got and got[1] in _MODIFIER_ENDINGS:
             return got[0]
     return None
+
+
+def founding_events(text: str, spans: Sequence[tuple[int, int]], words: Sequence[str] = FOUNDING_WORDS) -> list[str | None]:
+    """`event_at` for each (start, end) name span of one text, the spans being all the names found in it."""
+    # most texts name institutions without any founding word: one scan spares the look around each name
+    present = [w for w in words if w in text]
+    if not present:
+        return [None] * len(spans)
+    starts = sorted({start for start, _ in spans})
+    return [event_at(text, start, end, present, starts) for start, end in spans]
 
 
 @dataclass(frozen=True, slots=True)
@@ -492,11 +485,8 @@ def find_institutions_at(text: str, founding_words: Sequence[str] = FOUNDING_WOR
         for found in _acronym_first(text, sentences):
             pending.append((found.mention, found.start, found.end, None))
         pending.sort(key=lambda p: p[1])
-    starts = sorted({p[1] for p in pending})
-    # most texts name institutions without any founding word: one scan spares the look around each name
-    present = [w for w in founding_words if w in text]
-    for mention, start, end, alias in pending:
-        event = event_at(text, start, end, present, starts) if present else None
+    events = founding_events(text, [(p[1], p[2]) for p in pending], founding_words)
+    for (mention, start, end, alias), event in zip(pending, events):
         out.append(Found(InstitutionMention(mention.name, mention.surface, mention.sentence, event), start, end))
         if alias and alias != mention.name:
             out.append(Found(InstitutionMention(mention.name, alias, mention.sentence, event), start, end))
@@ -638,8 +628,8 @@ class MemoryRegistry:
         return self.status.get(name) == "wrong"
 
     def lookup(self, names: Iterable[str]) -> dict[str, str]:
-        """Status of each registered name among `names`."""
-        return {n: self.status[n] for n in names if n in self.status}
+        """Status of each registered name among `names` (as `is_known` sees them)."""
+        return {n: self.status[n] for n in names if self.is_known(n)}
 
     def resolve_alias(self, surface: str) -> str | None:
         return self._names.resolve(surface)
@@ -685,9 +675,6 @@ class SnapshotRegistry(MemoryRegistry):
 
     def is_known(self, name: str) -> bool:
         return name in self.status and not self._hidden(name)
-
-    def lookup(self, names: Iterable[str]) -> dict[str, str]:
-        return {n: self.status[n] for n in names if n in self.status and not self._hidden(n)}
 
 
 class StoreRegistry:

@@ -16,7 +16,7 @@ import ahocorasick
 
 from newswatch.models import Article, Evidence, InstitutionMention, Match
 from rules import korean
-from rules.institutions import Found, InstitutionRegistry, canonical, event_at, find_institutions_at, fold_found
+from rules.institutions import Found, InstitutionRegistry, canonical, find_institutions_at, fold_found, founding_events
 from rules.model import FOUNDING_WORDS, Rule
 
 log = logging.getLogger("newswatch.rules")
@@ -318,20 +318,17 @@ def _report(rule: Rule, mentions, known: dict[str, bool], wrong: set[str], doc: 
     The mentions' events were found with the default founding words; a rule with its own words
     looks again, at each mention's place in its field."""
     own_words = tuple(rule.founding_words) != tuple(FOUNDING_WORDS)
-    starts: dict[str, list[int]] = {}
-    if own_words:
-        for f, found in mentions:
-            starts.setdefault(f, []).append(found.start)
-        for items in starts.values():
-            items.sort()
+    events: dict[int, str | None] = {}  # mention index -> event with the rule's words
+    for f in rule.fields if own_words else ():
+        idx = [i for i, (g, _) in enumerate(mentions) if g == f]
+        spans = [(mentions[i][1].start, mentions[i][1].end) for i in idx]
+        events.update(zip(idx, founding_events(doc.texts[f], spans, rule.founding_words)))
     by_name: dict[str, tuple[str, Found]] = {}
-    for f, found in mentions:
+    for i, (f, found) in enumerate(mentions):
         m = found.mention
         if f not in rule.fields or m.name in wrong:
             continue
-        event = m.event
-        if own_words:
-            event = event_at(doc.texts[f], found.start, found.end, rule.founding_words, starts[f])
+        event = events[i] if own_words else m.event
         is_new = not known.get(m.name, False)
         current = by_name.get(m.name)
         if current is None or (event and not current[1].mention.event):
