@@ -289,13 +289,23 @@ def claim_stories(outbox, destination: str, rows, worker: str, now: datetime):
     return [r for r in claimed if r.id not in set(shown)]
 
 
+def _stories(planned: Planned, groups: dict[int, StoryGroup]) -> list[int]:
+    """The story ids among `groups` that `planned` completes."""
+    return [k[0] for k in planned.keys if k[0] in groups]
+
+
+def _owner(later: Sequence[Planned], groups: dict[int, StoryGroup]) -> list[int]:
+    """The stories of the next message in `later` that completes any (a piece's story), else []."""
+    return next((_stories(p, groups) for p in later if p.keys), [])
+
+
 def _piece(planned: Planned, later: Sequence[Planned], groups: dict[int, StoryGroup], target: Target):
     """(row id, record key) for a message that is a non-final piece of one long story, else None.
 
     The key is the recipient and a hash of the piece's text: a retry skips the
     pieces that recipient already has, unless the story's text changed meanwhile.
     """
-    owner = next(([k[0] for k in p.keys if k[0] in groups] for p in later if p.keys), [])
+    owner = _owner(later, groups)
     if not owner:
         return None
     digest = hashlib.sha256(planned.message.body.encode("utf-8")).hexdigest()[:16]
@@ -352,20 +362,24 @@ class _Run:
         reached = {sid: set().union(*(have.get(i, set()) for i in g.ids)) for sid, g in groups.items()}
         finished = {sid for sid in groups if set(keys) <= reached[sid]}
         if finished:  # every recipient has them already (a crash after the last record, a shortened list)
-            self.outbox.record_sent([groups[s].ids for s in finished], keys[0], keys, "complete", self.now)
+            self.outbox.mark_sent([i for s in finished for i in groups[s].ids], "complete", self.now)
         failed: dict[int, str] = {}
         errors: list[str] = []
         delivered: set[int] = set()
         done: list[str] = []
         channel = channel_of(url)
         pieces = self.outbox.delivered([r.id for r in claimed], kind="piece")
+        plans: dict[tuple[int, ...], list[Planned]] = {}  # recipients lacking the same stories get the same messages
         for target in targets:
             todo = [sid for sid in groups if sid not in finished and target.key not in reached[sid]]
             if not todo:
                 continue
-            plan = plan_messages([groups[s].item for s in todo], channel, dest.max_items, self.tz, self.now)
+            plan = plans.get(tuple(todo))
+            if plan is None:
+                plan = plans[tuple(todo)] = plan_messages(
+                    [groups[s].item for s in todo], channel, dest.max_items, self.tz, self.now)
             for i, planned in enumerate(plan):
-                sids = [k[0] for k in planned.keys if k[0] in groups]
+                sids = _stories(planned, groups)
                 piece = None if sids else _piece(planned, plan[i + 1 :], groups, target)
                 if piece is not None and piece[1] in pieces.get(piece[0], set()):
                     continue  # this piece of a long story reached this recipient in an earlier run
@@ -386,7 +400,7 @@ class _Run:
                     continue
                 if not sids:
                     # a piece of a story too long for one Slack section: the failure counts for that story
-                    sids = next(([k[0] for k in p.keys if k[0] in groups] for p in plan[i + 1 :] if p.keys), [])
+                    sids = _owner(plan[i + 1 :], groups)
                 error = self._error(result, url, target)
                 errors.append(error)
                 for s in sids:

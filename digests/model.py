@@ -347,7 +347,7 @@ def build_digest(items: Sequence[DigestItem], tz: ZoneInfo, now: datetime, *, pa
         unique = sorted(group, key=_sort_key_time)
         first = unique[0]
         sections.append(RuleSection(rule, first.rule_title, first.priority, tuple(_entry(i, tz) for i in unique)))
-    sections.sort(key=lambda s: (PRIORITY_ORDER.get(s.priority, 1), s.title, s.rule))
+    sections.sort(key=lambda s: rule_order(s.stories[0].item))
     institutions: dict[str, NewInstitution] = {}
     for section in sections:
         for entry in section.stories:

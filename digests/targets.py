@@ -30,13 +30,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+from newswatch.credentials import split_url
+
 log = logging.getLogger("newswatch.digests")
 
 WHOLE = "*"  # the URL is sent as one (one recipient, or recipients apprise cannot tell apart)
 
-_SPLIT_URL = re.compile(
-    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?$"
-)
 _CHANNEL_SPLIT = re.compile(r"[ \t\r\n,\\/]+")  # apprise's Slack delimiter, without '#'
 
 
@@ -60,8 +59,7 @@ def _labelled(targets: list[Target]) -> list[Target]:
 
 def expand_targets(url: str) -> list[Target]:
     """The recipients of `url`, each with a URL of its own; [Target(WHOLE, url)] when there is one or no list."""
-    # apprise reads "/#channel" as a path segment, not a fragment: so do we
-    m = _SPLIT_URL.match(url.strip().replace("/#", "/%23"))
+    m = split_url(url)  # as apprise reads it: "/#channel" is a path segment, not a fragment
     if not m:
         return [Target(WHOLE, url)]
     scheme = m["scheme"].lower()

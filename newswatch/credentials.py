@@ -36,6 +36,15 @@ _TOKENISH = re.compile(r"^[A-Za-z0-9_\-:.~+=]+$")
 _SPLIT_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<netloc>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?(?:#(?P<fragment>.*))?$")
 
 
+def split_url(url: str) -> re.Match | None:
+    """`url` (stripped) split into scheme, netloc, path, query and fragment as apprise reads it, or None.
+
+    apprise reads "/#channel" as a path segment (slack://T/B/C/#general), not a fragment,
+    so "/#" is taken as "/%23" before splitting.
+    """
+    return _SPLIT_URL.match(url.strip().replace("/#", "/%23"))
+
+
 def looks_like_token(segment: str) -> bool:
     """A long random-looking path segment: 16+ characters, or 10+ mixing letters and digits."""
     s = unquote(segment)
@@ -59,8 +68,7 @@ def credential_parts(url: str) -> list[tuple[str, str]]:
     `what` names the place for an error message: "password", "query parameter 'token'",
     "host (a token)", "path segment". An unparseable URL gives [("url", url)].
     """
-    # apprise reads "/#channel" as a path segment (slack://T/B/C/#general), not a fragment
-    m = _SPLIT_URL.match(url.strip().replace("/#", "/%23"))
+    m = split_url(url)
     if not m:
         return [("url", url)] if url.strip() else []
     scheme = m["scheme"].lower()

@@ -60,6 +60,20 @@ def _row(r) -> OutboxRow:
     )
 
 
+def _sent(batch_id: str, now: datetime) -> dict[str, Any]:
+    """The column values of an outbox row that went out (mark_sent, record_sent)."""
+    return {"status": "sent", "sent_at": now, "batch_id": batch_id, "last_error": None, "claimed_by": None}
+
+
+def _delivered(conn, ids: Sequence[int], kind: str) -> dict[int, set[str]]:
+    """{item id: targets recorded in `deliveries`} for `ids` (not empty), read on `conn`."""
+    q = select(D.c.item_id, D.c.target).where(D.c.kind == kind, D.c.item_id.in_(list(ids)))
+    out: dict[int, set[str]] = {}
+    for item_id, target in conn.execute(q):
+        out.setdefault(item_id, set()).add(target)
+    return out
+
+
 class OutboxRepo:
     def __init__(self, store):
         self.store = store
@@ -226,7 +240,7 @@ class OutboxRepo:
 
     def mark_sent(self, ids: Sequence[int], batch_id: str, now: datetime) -> None:
         """Record a successful send; one short transaction, right after the send returned."""
-        self._update(ids, status="sent", sent_at=now, batch_id=batch_id, last_error=None, claimed_by=None)
+        self._update(ids, **_sent(batch_id, now))
 
     # -- per-target deliveries (a destination URL that reaches several recipients) --
     def delivered(self, ids: Iterable[int], kind: str = "outbox") -> dict[int, set[str]]:
@@ -234,15 +248,11 @@ class OutboxRepo:
         ids = list(ids)
         if not ids:
             return {}
-        q = select(D.c.item_id, D.c.target).where(D.c.kind == kind, D.c.item_id.in_(ids))
-        out: dict[int, set[str]] = {}
         try:
             with self.store.connect() as conn:
-                for item_id, target in conn.execute(q):
-                    out.setdefault(item_id, set()).add(target)
+                return _delivered(conn, ids, kind)
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
-        return out
 
     def record_sent(self, groups: Sequence[Sequence[int]], target: str, targets: Sequence[str], batch_id: str,
                     now: datetime) -> list[int]:
@@ -265,15 +275,11 @@ class OutboxRepo:
                         index_elements=["kind", "item_id", "target"])
                     conn.execute(stmt, [{"kind": "outbox", "item_id": i, "target": target, "sent_at": now,
                                          "batch_id": batch_id} for i in ids])
-                    have: dict[int, set[str]] = {}
-                    q = select(D.c.item_id, D.c.target).where(D.c.kind == "outbox", D.c.item_id.in_(ids))
-                    for item_id, t in conn.execute(q):
-                        have.setdefault(item_id, set()).add(t)
+                    have = _delivered(conn, ids, "outbox")
                     wanted = set(targets)
                     done = [i for g in groups if wanted <= set().union(*(have.get(i, set()) for i in g)) for i in g]
                 if done:
-                    conn.execute(update(T).where(T.c.id.in_(done)).values(
-                        status="sent", sent_at=now, batch_id=batch_id, last_error=None, claimed_by=None))
+                    conn.execute(update(T).where(T.c.id.in_(done)).values(**_sent(batch_id, now)))
                 return done
         except SQLAlchemyError as exc:
             raise wrap_db_errors(exc) from None
