@@ -6,21 +6,14 @@ already waiting. Quiet hours only ever delay.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from newswatch import durations
 from newswatch.config import DestinationConfig
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    m = _DURATION.match(text.strip())
-    if not m:
-        raise ValueError(f"not a duration: {text!r} (use 30s, 5m, 6h, 1d)")
-    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+# the shared parser; the digest durations it reads are validated as \d+[smhd] by the config
+parse_duration = durations.parse_duration
 
 
 def parse_quiet(spec: str | None) -> tuple[time, time] | None:

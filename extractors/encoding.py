@@ -191,7 +191,7 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
             return Decoded(_clean(text), _label(content, enc), tuple(names), tuple(warnings))
 
     utf8 = _strict(content, "utf-8")
-    if utf8 is not None and not _HANGUL.search(utf8):
+    if utf8 is not None and not _HANGUL.search(utf8) and _may_be_korean(utf8, declared_korean="cp949" in names):
         # No Hangul as UTF-8: the bytes may be EUC-KR Hangul that happens to be valid UTF-8 too.
         korean = _strict(content, "cp949")
         if korean is not None and _korean_reading_wins(content, utf8, korean, declared_korean="cp949" in names):
@@ -240,6 +240,11 @@ def decode_bytes(content: bytes, declared: list[tuple[str, str | None]], overrid
     text = content.decode(best, errors="replace")
     warnings.append(f"no encoding decodes every byte; {text.count(chr(0xFFFD))} bad byte(s) replaced ({best})")
     return Decoded(_clean(text), _label(content, best), tuple(names), tuple(warnings))
+
+
+def _may_be_korean(utf8: str, *, declared_korean: bool) -> bool:
+    """The cheap, UTF-8-only half of `_korean_reading_wins`: False means the UTF-8 reading wins anyway."""
+    return declared_korean or (not _BEYOND_LATIN.search(utf8) and _RARE_LATIN.search(utf8) is not None)
 
 
 def _korean_reading_wins(content: bytes, utf8: str, korean: str, *, declared_korean: bool) -> bool:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from newswatch.credentials import credential_parts
+from newswatch.durations import backoff_setting, parse_duration
 from newswatch.errors import ConfigError
 from newswatch.yamlpos import LoadedYaml, load_yaml_file, pydantic_errors
 
@@ -55,14 +56,10 @@ class HealthSettings(_Section):
     @field_validator("base_backoff", "max_backoff", mode="before")
     @classmethod
     def _backoff(cls, value: object) -> str:
-        from newswatch.durations import backoff_setting
-
         return backoff_setting(value)
 
     @model_validator(mode="after")
     def _backoff_order(self) -> "HealthSettings":
-        from newswatch.durations import parse_duration
-
         if parse_duration(self.base_backoff) > parse_duration(self.max_backoff):
             raise ValueError(f"base_backoff ({self.base_backoff}) is longer than max_backoff ({self.max_backoff})")
         return self

@@ -54,7 +54,8 @@ def backoff_delay(health: HealthSettings, failures: int, *, retry_after: float |
     try:
         base, cap = parse_duration(health.base_backoff), parse_duration(health.max_backoff)
     except (TypeError, ValueError):
-        base, cap = timedelta(minutes=15), MAX_BACKOFF_LIMIT
+        default = HealthSettings()
+        base, cap = parse_duration(default.base_backoff), parse_duration(default.max_backoff)
     cap_s = min(cap, MAX_BACKOFF_LIMIT).total_seconds()
     # in float seconds: base × 2^30 overflows timedelta when base is a day
     exp = base.total_seconds() * (2 ** min(max(failures - 1, 0), 30))

@@ -58,6 +58,15 @@ def row_to_entry(row) -> Entry:
     )
 
 
+def _rows_in(conn, columns, key, values: list[str], feeds: set[str]) -> Iterator:
+    """Rows of `columns` whose `key` is one of `values`, queried 500 values at a time (narrowed to the feed when one)."""
+    for i in range(0, len(values), 500):
+        query = select(*columns).where(key.in_(values[i:i + 500]))
+        if len(feeds) == 1:
+            query = query.where(T.c.feed == next(iter(feeds)))
+        yield from conn.execute(query)
+
+
 class EntryRepo:
     def __init__(self, store):
         self.store = store
@@ -90,22 +99,16 @@ class EntryRepo:
                 by_url.setdefault((e.feed, url), []).append(key)
         feeds = {feed for feed, _ in fresh}
         identities = list({identity for _, identity in fresh})
-        for i in range(0, len(identities), 500):  # skip the known ones cheaply before inserting
-            query = select(T.c.feed, T.c.identity).where(T.c.identity.in_(identities[i:i + 500]))
-            if len(feeds) == 1:
-                query = query.where(T.c.feed == next(iter(feeds)))
-            for feed, identity in conn.execute(query):
-                fresh.pop((feed, identity), None)
+        # skip the known ones cheaply before inserting
+        for feed, identity in _rows_in(conn, (T.c.feed, T.c.identity), T.c.identity, identities, feeds):
+            fresh.pop((feed, identity), None)
         # the same URL under a new identity (the GUID changed): known too, unless the link is shared
         by_url = {k: keys for k, keys in by_url.items() if len(keys) == 1 and keys[0] in fresh}
         urls = list({url for _, url in by_url})
         stored: dict[tuple[str, str], set[str]] = {}
-        for i in range(0, len(urls), 500):
-            query = select(T.c.feed, T.c.canonical_url, T.c.identity).where(T.c.canonical_url.in_(urls[i:i + 500]))
-            if len(feeds) == 1:
-                query = query.where(T.c.feed == next(iter(feeds)))
-            for feed, url, identity in conn.execute(query):
-                stored.setdefault((feed, url), set()).add(identity)
+        for feed, url, identity in _rows_in(conn, (T.c.feed, T.c.canonical_url, T.c.identity), T.c.canonical_url,
+                                            urls, feeds):
+            stored.setdefault((feed, url), set()).add(identity)
         for key, identities_for_url in stored.items():
             if key in by_url and len(identities_for_url) == 1:
                 fresh.pop(by_url[key][0], None)
