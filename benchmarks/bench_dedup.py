@@ -144,7 +144,7 @@ def run_store(n: int, settings: DedupSettings, seed: int, min_chars: int) -> Non
         save_t, add_t = [], []
         for article, _ in Synth(seed, min_chars=min_chars).stream(n):
             t0 = time.perf_counter()
-            article_id, _ = store.articles.save(article, text_hash(article.text), now)
+            article_id, _ = store.articles.save(article, text_hash(article), now)
             t1 = time.perf_counter()
             index.add(article, article_id, now)
             t2 = time.perf_counter()

@@ -2,7 +2,8 @@
 
 `DedupIndex` is what the pipeline calls; `cluster_articles` is the same
 decision over a list in memory (CLI, evaluation); `text_hash` is the hash of
-normalised text stored in articles.text_hash.
+normalised text (`dedup.index.text_hash(article)`, of the article's body, is what
+articles.text_hash stores).
 """
 from dedup.text import text_hash
 

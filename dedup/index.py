@@ -16,17 +16,19 @@ import numpy as np
 
 from dedup.engine import Decision, Engine, Features
 from dedup.errors import SignatureMismatch
-from dedup.text import body_of, normalise, normalise_title, shingles
-from dedup.text import text_hash as _text_hash
+from dedup.text import body_of, hash_codes, normal_codes, normalise_title, shingle_codes, unique
 from newswatch.config import DedupSettings
 from newswatch.models import Article, Story
 
 log = logging.getLogger("newswatch.dedup")
 
 
-def text_hash(text: str) -> str:
-    """Hash of the normalised text (what `articles.text_hash` stores)."""
-    return _text_hash(text)
+def text_hash(article: Article) -> str:
+    """Hash of the article's normalised body, boilerplate lines stripped (what `articles.text_hash` stores).
+
+    The same value as `features(article).text_hash`, for callers that save an article without computing its features.
+    """
+    return hash_codes(normal_codes(body_of(article)))
 
 
 class DedupIndex:
@@ -171,5 +173,5 @@ class DedupIndex:
         k = self.settings.shingle_size
         out = {}
         for article_id, (body, lead) in self.store.stories.bodies(article_ids).items():
-            out[article_id] = shingles(normalise(body_of(Article(url="", title="", text=body, lead=lead))), k)
+            out[article_id] = unique(shingle_codes(normal_codes(body_of(Article(url="", title="", text=body, lead=lead))), k))
         return out

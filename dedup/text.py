@@ -33,32 +33,64 @@ _S32 = np.uint64(32)
 
 
 @lru_cache(maxsize=1)
-def _word_table() -> np.ndarray:
-    """For every code point of the BMP, whether `[\\W_]` leaves it (str.isalnum: what `\\w` means, minus "_")."""
-    return np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+def _fold_table() -> np.ndarray:
+    """For every code point of the BMP, its lower-case letter or digit, or 0 when `[\\W_]` drops it.
+
+    (No BMP character lower-cases to more than one letter or digit, so one value each suffices.)
+    """
+    table = np.zeros(0x10000, dtype=np.uint32)
+    for c in range(0x10000):
+        kept = [ch for ch in chr(c).lower() if ch.isalnum()]
+        if kept:
+            table[c] = ord(kept[0])
+    return table
+
+
+def normal_codes(text: str) -> np.ndarray:
+    """The code points (uint32) of the normalised text: NFKC, lower case, letters and digits only.
+
+    Spacing and punctuation are removed. Lower-casing and the letter test are one
+    table lookup over the code points when all are in the BMP (Korean news nearly
+    always): the regular expression cost ~90 µs on a 1,600-character article, and
+    shingles and the text hash are computed from these codes without a string
+    round trip. (str.lower's final-sigma rule is not applied: Greek only.)
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not codes.size:
+        return codes
+    if codes.max() >= 0x10000:
+        kept = _NOT_WORD.sub("", folded.lower())
+        return np.frombuffer(kept.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mapped = _fold_table()[codes]
+    return mapped[mapped != 0]
+
+
+def compact(codes: np.ndarray) -> np.ndarray:
+    """The same code points in 2 bytes each when all are in the BMP (what an index keeps per article)."""
+    if codes.size and codes.max() >= 0x10000:
+        return codes
+    return codes.astype(np.uint16)
 
 
 def normalise(text: str) -> str:
-    """NFKC, lower case, letters and digits only (spacing and punctuation removed).
+    """The normalised text as a string (see normal_codes)."""
+    return normal_codes(text).tobytes().decode("utf-32-le", "surrogatepass")
 
-    The same as deleting `[\\W_]+`, done as one table lookup over the code points
-    when all are in the BMP (Korean news nearly always): the regular expression
-    cost ~90 µs on a 1,600-character article, a quarter of the dedup decision.
-    """
-    folded = unicodedata.normalize("NFKC", text).lower()
-    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if codes.size and codes.max() >= 0x10000:
-        return _NOT_WORD.sub("", folded)
-    return codes[_word_table()[codes]].tobytes().decode("utf-32-le", "surrogatepass")
+
+def squeeze(folded: str) -> str:
+    """Letters and digits only, of text already NFKC-folded and lower-cased (a headline: too short for the table lookup to pay)."""
+    return _NOT_WORD.sub("", folded)
 
 
 def text_hash(text: str) -> str:
     """SHA-256 of the normalised text: equal for copies that differ only in spacing, punctuation or width."""
-    return hash_normalised(normalise(text))
+    return hash_codes(normal_codes(text))
 
 
-def hash_normalised(norm: str) -> str:
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+def hash_codes(codes: np.ndarray) -> str:
+    """SHA-256 of normalised code points (UTF-32LE bytes)."""
+    return hashlib.sha256(np.asarray(codes, dtype="<u4").tobytes()).hexdigest()
 
 
 def normalise_title(title: str) -> str:
@@ -99,42 +131,65 @@ def _cue_automaton() -> ahocorasick.Automaton:
     return automaton
 
 
-def _cue_lines(text: str, lines: list[str]) -> set[int]:
+def _line_of(starts: list[int], positions: list[int]) -> set[int]:
+    return {bisect_right(starts, pos) - 1 for pos in positions}
+
+
+def _cue_lines(text: str, starts: list[int]) -> set[int]:
     """Indexes of the lines that contain a boilerplate cue (case-folded for "copyright")."""
-    found = [end - size + 1 for end, size in _cue_automaton().iter(text.lower())]
+    lowered = text.lower()
+    found = [end - size + 1 for end, size in _cue_automaton().iter(lowered)]
     if not found:
         return set()
     # str.lower keeps the length of Hangul and ASCII text; when it does not, look at every line
-    if len(text.lower()) != len(text):
-        return set(range(len(lines)))
-    starts = list(accumulate((len(line) for line in lines[:-1]), initial=0))
-    return {bisect_right(starts, pos) - 1 for pos in found}
+    if len(lowered) != len(text):
+        return set(range(len(starts)))
+    return _line_of(starts, found)
+
+
+def _positions(text: str, words: tuple[str, ...]) -> list[int]:
+    found = []
+    for word in words:
+        at = text.find(word)
+        while at != -1:
+            found.append(at)
+            at = text.find(word, at + 1)
+    return found
+
+
+_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines splits on
 
 
 def strip_boilerplate(text: str) -> str:
-    """Drop outlet boilerplate lines and the wire byline prefix; keep every line of the story itself."""
+    """Drop outlet boilerplate lines and the wire byline prefix; keep every line of the story itself.
+
+    Only the lines that could match a rule are looked at (a cue, a reporter word,
+    a bracket first): looping over every line of a newspaper-length article was
+    most of its cost, and most lines are story text.
+    """
     lines = text.splitlines(keepends=True)
-    cued = _cue_lines(text, lines)
-    has_byline = any(word in text for word in _BYLINE_WORDS)
-    if not cued and not has_byline and "(" not in text and "[" not in text:
-        return text
-    kept = []
+    starts = list(accumulate((len(line) for line in lines[:-1]), initial=0))
+    cued = _cue_lines(text, starts)
+    bylined = _line_of(starts, _positions(text, _BYLINE_WORDS))
+    opened = {i for i, line in enumerate(lines) if line.lstrip()[:1] in _BYLINE_OPENERS}
+    out: list[str | None] = list(lines)
     changed = False
-    for i, line in enumerate(lines):
-        line = line.rstrip("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+    for i in sorted(cued | bylined | opened):
+        line = lines[i].rstrip(_BREAKS)
         if i in cued and len(line) < _BOILERPLATE_MAX and _BOILERPLATE_LINE.search(line):
-            changed = True
-            continue
-        if has_byline and len(line.strip()) < _BYLINE_MAX and _BYLINE_LINE.match(line):
-            changed = True
-            continue
-        if line.lstrip()[:1] in _BYLINE_OPENERS:
+            out[i] = None
+        elif i in bylined and len(line.strip()) < _BYLINE_MAX and _BYLINE_LINE.match(line):
+            out[i] = None
+        elif i in opened:
             stripped = _BYLINE_PREFIX.sub("", line, count=1)
-            changed = changed or stripped != line
-            line = stripped
-        kept.append(line)
+            if stripped == line:
+                continue
+            out[i] = stripped
+        else:
+            continue
+        changed = True
     # the unchanged text itself lets the caller skip normalising it a second time
-    return "\n".join(kept) if changed else text
+    return "\n".join(line.rstrip(_BREAKS) for line in out if line is not None) if changed else text
 
 
 def body_of(article: Article) -> str:
@@ -167,14 +222,19 @@ def unique(values: np.ndarray) -> np.ndarray:
 
 
 def shingle_run(norm: str, k: int) -> np.ndarray:
-    """The 32-bit hash of every k-character run, in text order (element i starts at character i)."""
-    if not norm:
-        return np.empty(0, dtype=np.uint32)
-    codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    """The 32-bit hash of every k-character run of normalised text, in text order."""
+    return shingle_codes(np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), k)
+
+
+def shingle_codes(codes: np.ndarray, k: int) -> np.ndarray:
+    """The 32-bit hash of every k-code-point run, in text order (element i starts at code point i)."""
     n = codes.size
+    if not n:
+        return np.empty(0, dtype=np.uint32)
     if n < k:
         k = n
     count = n - k + 1
+    codes = codes.astype(np.uint64)
     # unsigned array arithmetic wraps modulo 2^64 without warnings (scalars would warn)
     h = codes[0:count].copy()
     for j in range(1, k):

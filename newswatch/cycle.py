@@ -183,12 +183,10 @@ class Processor:
         With entry_id, the entry is marked done in the same transaction: an article is
         either wholly processed or not at all, and a failure leaves its entry pending.
         """
-        from dedup.index import text_hash
-
         features = self.index.features(article)  # CPU work, before the lock is taken
         counts = CycleSummary()
         with self.store.transaction(dedup_lock=True):
-            article_id, created = self.store.articles.save(article, text_hash(article.text), now)
+            article_id, created = self.store.articles.save(article, features.text_hash, now)
             if created:
                 self._place(article, article_id, features, now, counts)
             else:  # another feed's entry for the same URL was stored first (this cycle or another worker)

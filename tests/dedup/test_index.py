@@ -27,7 +27,7 @@ def stories():
 
 
 def save(store, article, now=NOW) -> int:
-    article_id, _ = store.articles.save(article, text_hash(article.text), now)
+    article_id, _ = store.articles.save(article, text_hash(article), now)
     return article_id
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dedup.index import text_hash
+from dedup.text import text_hash
 from newswatch.models import Article
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
