@@ -15,7 +15,7 @@ for every band of an article by one matrix product (~6 µs for 64 bands, against
   few thousand articles, so an insert is a dict update, not an array copy.
 When the recent part holds RECENT_LIMIT band entries it is merged into the
 settled arrays (one linear pass). A Python dict of every band entry of 100,000
-newspaper-length articles took ~400 MB; the arrays take ~100 MB.
+newspaper-length articles took ~400 MB; the arrays take ~100 MB and the filter 32 MB.
 Removal marks the key dead (dead keys are never returned); when the dead
 outnumber the living the table is rebuilt without them, so memory follows the
 sliding window.
