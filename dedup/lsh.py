@@ -125,7 +125,7 @@ class BandIndex:
 
     def _settled_hits(self, bands: np.ndarray) -> list[int]:
         # the filter rules out nearly every band first: a binary search per band in
-        # millions of entries costs a cache miss per step, ~40 µs for 64 bands
+        # millions of entries costs a cache miss per step (~100 µs for 64 bands at 6.4 million)
         low = bands & _FILTER_MASK
         maybe = bands[((self._filter[low >> _3] >> (low & _7)) & _1).astype(bool)]
         if not maybe.size:
