@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -22,7 +22,8 @@ from rapidfuzz import fuzz, process
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
 from dedup.text import (
-    body_of, common, compact, containment, hash_codes, normal_codes, normalise, normalise_title, shingle_codes, shingles, squeeze, unique,
+    body_of, common, compact, containment, hash_codes, normal_codes_many, normalise, normalise_title, shingle_codes, shingle_codes_many,
+    shingles, squeeze, unique, unique_many,
 )
 from newswatch.config import DedupSettings
 from newswatch.models import Article
@@ -147,27 +148,47 @@ class Engine:
 
     # -- features -------------------------------------------------------
     def features(self, article: Article) -> Features:
-        codes = normal_codes(body_of(article))
+        return self.features_many([article])[0]
+
+    def features_many(self, articles: Sequence[Article]) -> list[Features]:
+        """The features of several articles, each the same as `features` alone would give.
+
+        The numpy work (normalisation, shingles, signatures, bands) runs once over
+        the whole batch: per article it was a few dozen calls on arrays of a thousand
+        values, and their fixed cost was most of the time (docs/dedup.md).
+        """
+        if not articles:
+            return []
         k = self.settings.shingle_size
-        run = shingle_codes(codes, k)
-        # the body's signature and that of its first LEAD_CHARS characters, from one hashing pass
-        both = self.signer.pair(run, max(1, LEAD_CHARS - k + 1))
-        title = normalise_title(article.title)
-        return Features(
-            url=article.url,
-            guid=article.guid or None,
-            # of the normalised body; the pipeline stores it in articles.text_hash, so a reload agrees
-            text_hash=hash_codes(codes),
-            title=title,
-            body_len=codes.size,
-            shingles=unique(run),
-            codes=compact(codes),
-            hashvalues=both[0],
-            lead_hashvalues=both[1],
-            published=article.published,
-            bands=self.lsh.bands(both),
-            title_keys=title_keys(title),
-        )
+        codes, bounds = normal_codes_many([body_of(a) for a in articles])
+        runs, run_bounds = shingle_codes_many(codes, bounds, k)
+        sets, set_bounds = unique_many(runs, run_bounds)
+        # each body's signature and that of its first LEAD_CHARS characters, from one hashing pass
+        signatures = self.signer.pairs(runs, run_bounds, max(1, LEAD_CHARS - k + 1))
+        bands = self.lsh.bands(signatures.reshape(-1, self.signer.num_perm)).reshape(len(articles), -1)
+        narrow = compact(codes)
+        out = []
+        for i, (article, start, end, set_start, set_end) in enumerate(
+            zip(articles, bounds.tolist(), bounds[1:].tolist(), set_bounds.tolist(), set_bounds[1:].tolist())
+        ):
+            body = codes[start:end]
+            title = normalise_title(article.title)
+            out.append(Features(
+                url=article.url,
+                guid=article.guid or None,
+                # of the normalised body; the pipeline stores it in articles.text_hash, so a reload agrees
+                text_hash=hash_codes(body),
+                title=title,
+                body_len=end - start,
+                shingles=sets[set_start:set_end],
+                codes=narrow[start:end] if narrow.dtype == np.uint16 else compact(body),
+                hashvalues=signatures[i, 0],
+                lead_hashvalues=signatures[i, 1],
+                published=article.published,
+                bands=bands[i],
+                title_keys=title_keys(title),
+            ))
+        return out
 
     # -- index maintenance ------------------------------------------------
     def insert(

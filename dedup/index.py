@@ -77,6 +77,10 @@ class DedupIndex:
         """The article's signatures: the costly part, to compute before any lock is taken."""
         return self.engine.features(article)
 
+    def features_many(self, articles: list[Article]) -> list[Features]:
+        """`features` of several articles, computed together (several times cheaper per article than one by one)."""
+        return self.engine.features_many(articles)
+
     def add(self, article: Article, article_id: int, now: datetime, *, new_article: bool = False,
             features: Features | None = None) -> Story:
         """Put a saved article in its story (an existing one or a new one) and return that story.

@@ -23,6 +23,7 @@ sliding window.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -82,14 +83,19 @@ class BandIndex:
     def insert(self, key: int, bands: np.ndarray) -> None:
         self._dead.discard(key)
         table = self._recent
-        for h in bands.tolist():
-            held = table.get(h)
-            if held is None:
-                table[h] = key
-            elif type(held) is list:
-                held.append(key)
-            elif held != key:
-                table[h] = [held, key]
+        hashes = bands.tolist()
+        if not any(map(table.__contains__, hashes)):
+            # the common case, no band seen in the recent part: one C-level update
+            table.update(zip(hashes, repeat(key)))
+        else:
+            for h in hashes:
+                held = table.get(h)
+                if held is None:
+                    table[h] = key
+                elif type(held) is list:
+                    held.append(key)
+                elif held != key:
+                    table[h] = [held, key]
         self._recent_rows.append((key, bands))
         self._recent_size += bands.size
         self._live += 1
@@ -105,9 +111,7 @@ class BandIndex:
 
     def query(self, bands: np.ndarray) -> set[int]:
         out: set[int] = set()
-        table = self._recent
-        for h in bands.tolist():
-            held = table.get(h)
+        for held in map(self._recent.get, bands.tolist()):
             if held is None:
                 continue
             if type(held) is list:
@@ -146,11 +150,14 @@ class BandIndex:
             return
         hashes = np.concatenate([b for _, b in self._recent_rows])
         keys = np.repeat(np.array([k for k, _ in self._recent_rows], dtype=np.int64), [b.size for _, b in self._recent_rows])
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(hashes)  # the order of keys under one hash does not matter
         hashes, keys = hashes[order], keys[order]
-        at = np.searchsorted(self._hashes, hashes, side="right")
-        self._hashes = np.insert(self._hashes, at, hashes)
-        self._keys = np.insert(self._keys, at, keys)
+        # the new entries' places in the merged arrays; np.insert took several times as long
+        placed = np.searchsorted(self._hashes, hashes, side="right") + np.arange(hashes.size)
+        old = np.ones(self._hashes.size + hashes.size, dtype=bool)
+        old[placed] = False
+        self._hashes = _merged(self._hashes, old, placed, hashes)
+        self._keys = _merged(self._keys, old, placed, keys)
         self._mark(hashes)
         self._recent = {}
         self._recent_rows = []
@@ -169,3 +176,10 @@ class BandIndex:
     def _mark(self, hashes: np.ndarray) -> None:
         low = hashes & _FILTER_MASK
         np.bitwise_or.at(self._filter, low >> _3, (_1 << (low & _7)).astype(np.uint8))
+
+
+def _merged(settled: np.ndarray, old: np.ndarray, placed: np.ndarray, new: np.ndarray) -> np.ndarray:
+    out = np.empty(old.size, dtype=settled.dtype)
+    out[placed] = new
+    out[old] = settled
+    return out

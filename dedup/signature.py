@@ -25,8 +25,12 @@ _S29 = np.uint64(29)
 _SPLIT_MULT = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio multiplier: spreads shingle hashes over 64 bits
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
 _ROTATE_INT = 0x9E3779B1  # offset per bin of distance for borrowed values
+_ROTATE = np.uint64(_ROTATE_INT)
 _UNSET_INT = 1 << 32
 _LOW32_INT = 0xFFFFFFFF
+# Up to this many rows to fill, a Python loop per row (~20 µs) beats the dozen
+# numpy calls of the vectorised fill (~60 µs however few the rows).
+_LOOP_ROWS = 2
 
 
 class Signer:
@@ -39,27 +43,32 @@ class Signer:
 
     def hashvalues(self, shingle_hashes: np.ndarray) -> np.ndarray:
         """The signature of a set of shingle hashes (repeats do not change a minimum)."""
-        if shingle_hashes.size == 0:
-            return np.full(self.num_perm, _EMPTY, dtype=np.uint32)
-        bins, values = self._spread(shingle_hashes)
-        mins = np.full(self.num_perm, _UNSET, dtype=np.uint64)
-        np.minimum.at(mins, bins, values)
-        return self._densify(mins)
+        return self.pair(shingle_hashes, 1)[0]
 
     def pair(self, run: np.ndarray, lead: int) -> np.ndarray:
-        """Signatures of the whole shingle run (row 0) and of its first `lead` shingles (row 1), from one hashing pass.
+        """Signatures of the whole shingle run (row 0) and of its first `lead` shingles (row 1)."""
+        return self.pairs(run, np.array([0, run.size], dtype=np.int64), lead)[0]
 
-        Row 0 equals `hashvalues(run)` and row 1 `hashvalues(run[:lead])`: the lead
-        is a prefix, so its bins and values are a prefix of the body's.
+    def pairs(self, runs: np.ndarray, bounds: np.ndarray, lead: int) -> np.ndarray:
+        """(n, 2, num_perm): for each run runs[bounds[i]:bounds[i+1]], its signature and that of its first `lead` shingles.
+
+        One hashing pass over all the runs and one minimum per bin: the opening is a
+        prefix of the run, so its bins and values are a prefix of the body's. An
+        empty run has the signature of the empty set (every value 0xFFFFFFFF).
         """
-        k = self.num_perm
-        if run.size == 0:
-            return np.full((2, k), _EMPTY, dtype=np.uint32)
-        bins, values = self._spread(run)
-        mins = np.full((2, k), _UNSET, dtype=np.uint64)
-        np.minimum.at(mins[0], bins, values)
-        np.minimum.at(mins[1], bins[:lead], values[:lead])
-        return np.stack((self._densify(mins[0]), self._densify(mins[1])))
+        n, k = bounds.size - 1, self.num_perm
+        mins = np.full(n * 2 * k, _UNSET, dtype=np.uint64)
+        if runs.size:
+            bins, values = self._spread(runs)
+            counts = np.diff(bounds)
+            # row 2i holds run i's body, row 2i+1 its opening
+            if n == 1:
+                slots, in_lead = bins, slice(0, lead)
+            else:
+                slots = bins + np.repeat(np.arange(n, dtype=np.int64) * (2 * k), counts)
+                in_lead = np.arange(runs.size, dtype=np.int64) - np.repeat(bounds[:-1], counts) < lead
+            np.minimum.at(mins, np.concatenate((slots, slots[in_lead] + k)), np.concatenate((values, values[in_lead])))
+        return self._densify(mins.reshape(-1, k)).reshape(n, 2, k)
 
     def _spread(self, shingle_hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(bin, value) of every shingle: the bin from the high 32 bits of a mixed hash, the value from the low 32."""
@@ -78,26 +87,47 @@ class Signer:
         return bins.view(np.int64), v  # bins < num_perm: the same numbers, without a copy
 
     def _densify(self, mins: np.ndarray) -> np.ndarray:
-        """Each empty bin takes the next filled bin (circularly), offset by how far it had to look.
+        """Each empty bin of a row takes the next filled bin (circularly), offset by how far it had to look.
 
-        A Python loop over the bins: the vectorised version needed a dozen numpy
-        calls on 128 values, ~35 µs; an opening's signature (~250 shingles in 128
-        bins, ~15% of them empty) needs this for nearly every article.
+        A row with no filled bin is the empty set's signature. A long body fills
+        every bin; an opening (~250 shingles in 128 bins) leaves ~15 % empty.
         """
-        values = mins.tolist()
-        unset = _UNSET_INT
-        if unset not in values:
+        filled = mins != _UNSET
+        gaps = np.flatnonzero(~filled.all(axis=1))
+        if not gaps.size:
             return mins.astype(np.uint32)
+        out = mins.copy()
+        if gaps.size <= _LOOP_ROWS:
+            for row in gaps.tolist():
+                out[row] = self._densify_row(mins[row].tolist())
+        else:
+            out[gaps] = self._densify_rows(mins[gaps], filled[gaps])
+        return out.astype(np.uint32)
+
+    def _densify_rows(self, mins: np.ndarray, filled: np.ndarray) -> np.ndarray:
+        k = self.num_perm
+        # the next filled position at or after each bin, in the row written out twice (for the wrap)
+        pos = np.where(filled, self._bins, 3 * k)
+        ahead = np.minimum.accumulate(np.concatenate((pos, pos + k), axis=1)[:, ::-1], axis=1)[:, ::-1][:, :k]
+        source = np.take_along_axis(mins, np.minimum(ahead, 2 * k - 1) % k, axis=1)
+        borrowed = (source + (ahead - self._bins).astype(np.uint64) * _ROTATE) & _LOW32
+        out = np.where(filled, mins, borrowed)
+        out[~filled.any(axis=1)] = _EMPTY
+        return out
+
+    def _densify_row(self, values: list[int]) -> list[int]:
+        if all(v == _UNSET_INT for v in values):
+            return [_LOW32_INT] * len(values)
         k = len(values)
-        first = next(i for i, v in enumerate(values) if v != unset)
+        first = next(i for i, v in enumerate(values) if v != _UNSET_INT)
         next_pos, next_value = first + k, values[first]  # past the last filled bin, wrap to the first
         for i in range(k - 1, -1, -1):
             v = values[i]
-            if v == unset:
+            if v == _UNSET_INT:
                 values[i] = (next_value + (next_pos - i) * _ROTATE_INT) & _LOW32_INT
             else:
                 next_pos, next_value = i, v
-        return np.array(values, dtype=np.uint32)
+        return values
 
     def to_bytes(self, hashvalues: np.ndarray) -> bytes:
         return np.asarray(hashvalues, dtype="<u4").tobytes()

@@ -177,13 +177,20 @@ class Processor:
         registry = StoreRegistry(store, settings.institutions.known, settings.institutions.aliases)
         return cls(settings, store, ruleset, registry, index)
 
-    def process(self, article: Article, now: datetime, summary: CycleSummary, *, entry_id: int | None = None) -> int:
+    def prepare(self, articles: dict[int, Article]) -> dict[int, object]:
+        """The dedup features of a batch's articles (by entry id), computed together: the CPU work, before any lock."""
+        return dict(zip(articles, self.index.features_many(list(articles.values()))))
+
+    def process(self, article: Article, now: datetime, summary: CycleSummary, *, entry_id: int | None = None,
+                features=None) -> int:
         """Store, cluster, match and queue one article in one transaction; returns the article id.
 
         With entry_id, the entry is marked done in the same transaction: an article is
         either wholly processed or not at all, and a failure leaves its entry pending.
+        `features` are the article's from `prepare`, when its batch was prepared.
         """
-        features = self.index.features(article)  # CPU work, before the lock is taken
+        if features is None:
+            features = self.index.features(article)  # CPU work, before the lock is taken
         counts = CycleSummary()
         with self.store.transaction(dedup_lock=True):
             article_id, created = self.store.articles.save(article, features.text_hash, now)
@@ -271,10 +278,11 @@ def process_pending(settings: Settings, store, now: datetime, summary: CycleSumm
     while batch is not None:
         following = start() if fanned_out else None  # inline, looking ahead would only hold more pages
         results = dict(zip((p.entry_id for p in batch.to_extract), batch.collect()))
+        features = processor.prepare({e: r for e, r in results.items() if isinstance(r, Article)})
         for page in batch.pages:
             if page.same_as is None:
                 outcomes[page.entry_id] = _finish_entry(processor, page, results.get(page.entry_id), outlets, now,
-                                                        summary)
+                                                        summary, features.get(page.entry_id))
             else:  # its page's entry came first (earlier in this batch, or in the previous one)
                 _finish_same_url(processor, page, outcomes.get(page.same_as), outlets, now, summary)
             done += 1
@@ -300,9 +308,10 @@ def _safe_extract(page: Page, settings: Settings) -> Article | NewswatchError:
 
 
 def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, str],
-                  now: datetime, summary: CycleSummary) -> int | NewswatchError:
+                  now: datetime, summary: CycleSummary, features=None) -> int | NewswatchError:
     """Store the page's article and mark its entry done, or record why not.
 
+    `features` are those `Processor.prepare` computed for `result`.
     Returns the article id or the error, for the entries of this cycle with the same URL.
     """
     store, entry = processor.store, page.entry
@@ -315,6 +324,8 @@ def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, s
     if error is not None and not error.transient:
         # a permanent page failure still shows the story, from the feed's own text
         article = summary_article(entry, outlets.get(entry.feed, entry.feed))
+    if article is not result:
+        features = None  # they were computed for the extracted article
     if article is None:
         assert error is not None
         _entry_failed(store, page, error, now, summary)
@@ -324,7 +335,7 @@ def _finish_entry(processor: Processor, page: Page, result, outlets: dict[str, s
     if not article.site_name:
         article = _with_outlet(article, outlets.get(entry.feed, entry.feed))
     try:
-        return processor.process(article, now, summary, entry_id=page.entry_id)
+        return processor.process(article, now, summary, entry_id=page.entry_id, features=features)
     except NewswatchError as exc:
         _entry_failed(store, page, exc, now, summary)
         return exc

@@ -14,10 +14,13 @@ import unicodedata
 import numpy as np
 import pytest
 
-from dedup.engine import Engine
+from dedup.engine import LEAD_CHARS, Engine, title_keys
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
-from dedup.text import normal_codes, normalise, shingle_codes, shingle_run, text_hash, unique
+from dedup.text import (
+    body_of, hash_codes, normal_codes, normal_codes_many, normalise, normalise_title, shingle_codes, shingle_codes_many, shingle_run,
+    text_hash, unique, unique_many,
+)
 from newswatch.config import DedupSettings
 from newswatch.models import Article
 from tests.dedup.edits import load_stories, syndicate
@@ -184,3 +187,60 @@ def test_an_engine_without_loader_keeps_code_points_not_shingle_sets():
         engine.insert_features(i, i, f)
     assert len(engine._cache) == 2
     assert all(e.codes is not None and e.codes.dtype == np.uint16 for e in engine.entries.values())
+
+
+def batch_articles() -> list[Article]:
+    """Syndicated copies of the written stories, plus the edge cases a batch must not mix up."""
+    stories = load_stories()
+    rng = random.Random(23)
+    articles = [syndicate(story, rng, i)[0] for i, story in enumerate(stories[:12])]
+    articles[3:3] = [
+        Article(url="https://e.example/empty", title="", text=""),
+        Article(url="https://e.example/short", title="[속보] 짧은 기사", text="광주"),  # shorter than a shingle
+        Article(url="https://e.example/punct", title="…", text="— · —\n\n"),  # nothing left after normalisation
+        Article(url="https://e.example/lead", title="요약만", text="", lead="광주시가 인공지능 사업을 발표했다"),
+    ]
+    return articles
+
+
+@pytest.mark.parametrize("astral", [False, True], ids=["BMP", "one article outside the BMP"])
+def test_batch_features_equal_each_articles_parts_computed_alone(astral):
+    articles = batch_articles()
+    if astral:  # the whole batch then takes the per-text normalisation
+        articles[7] = Article(url="https://e.example/emoji", title="이모지 😀 기사", text="광주 😀 " + articles[7].text)
+    engine = Engine(DedupSettings())
+    lead = LEAD_CHARS - 5 + 1
+    features = engine.features_many(articles)
+    assert len(features) == len(articles)
+    for article, f in zip(articles, features):
+        codes = normal_codes(body_of(article))
+        run = shingle_codes(codes, 5)
+        assert f.codes.tolist() == codes.tolist() and f.body_len == codes.size
+        assert f.codes.dtype == (np.uint32 if codes.size and codes.max() >= 0x10000 else np.uint16)
+        assert f.text_hash == hash_codes(codes)
+        assert f.shingles.tolist() == sorted(set(run.tolist()))
+        assert f.hashvalues.tolist() == reference_signature(run, 128)
+        assert f.lead_hashvalues.tolist() == reference_signature(run[:lead], 128)
+        assert f.bands.tolist() == engine.lsh.bands(np.stack((f.hashvalues, f.lead_hashvalues))).tolist()
+        assert f.title == normalise_title(article.title) and f.title_keys == title_keys(f.title)
+        assert (f.url, f.guid, f.published) == (article.url, article.guid or None, article.published)
+    assert engine.features_many([]) == []
+
+
+def test_batch_parts_respect_every_boundary():
+    # segments of every length around the shingle size, empty ones first, last and in between
+    rng = np.random.default_rng(4)
+    lengths = [0, 0, 1, 4, 5, 6, 0, 12, 3, 250, 0]
+    parts = [rng.integers(0xAC00, 0xD7A4, n).astype(np.uint32) for n in lengths]
+    codes = np.concatenate(parts)
+    bounds = np.cumsum([0, *lengths])
+    runs, run_bounds = shingle_codes_many(codes, bounds, 5)
+    sets, set_bounds = unique_many(runs, run_bounds)
+    for i, part in enumerate(parts):
+        alone = shingle_codes(part, 5)
+        assert runs[run_bounds[i] : run_bounds[i + 1]].tolist() == alone.tolist()
+        assert sets[set_bounds[i] : set_bounds[i + 1]].tolist() == unique(alone).tolist()
+    texts = ["광주 ＡＩ", "", "İstanbul·서울", "a_b-c"]
+    joined, text_bounds = normal_codes_many(texts)
+    for i, text in enumerate(texts):
+        assert joined[text_bounds[i] : text_bounds[i + 1]].tolist() == normal_codes(text).tolist()

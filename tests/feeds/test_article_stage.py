@@ -137,3 +137,29 @@ def test_a_pages_retry_after_sets_the_entrys_next_attempt(cycle_env, status, ret
     run(settings, store, now=NOW + min(wait, RETRY_AFTER_MAX) - timedelta(seconds=1))
     assert sum(1 for _, p, _, _ in srv.requests[n:] if p == "/busy") == 0
     store.close()
+
+
+def test_dedup_features_are_computed_once_per_batch(cycle_env, monkeypatch):
+    from dedup.index import DedupIndex
+
+    srv, make = cycle_env
+    second = PAGE.split("<p>")[0] + (
+        "<p>국가 AI 데이터센터 2단계 구축 사업이 올해 예산안에 반영돼 착공 절차에 들어간다.</p>"
+        "<p>과학기술정보통신부는 연산 용량을 지금의 두 배로 늘리는 설계를 마쳤다고 설명했다.</p>"
+        "<p>입주를 희망하는 기업은 다음 달 말까지 신청서를 내면 된다.</p></div></article></body></html>")
+    srv.routes["/news/1"] = Route(PAGE.format(title="광주 AI 반도체 설계 지원센터 연다"))
+    srv.routes["/news/2"] = Route(PAGE.format(title="[종합] 광주에 AI 반도체 설계 지원센터"))  # a copy of /news/1
+    srv.routes["/news/3"] = Route(second.format(title="광주 AI 데이터센터 2단계 착수"))
+    srv.routes["/news/4"] = Route("gone", status=404)  # shown from the feed's summary: its own features
+    SUMMARY = "광주광역시가 인공지능 산업 육성을 위한 새 지원 사업 계획을 발표했다고 오늘 밝혔다."
+    srv.routes["/a.xml"] = feed([(f"기사 {i}", srv.url(f"/news/{i}"), f"g{i}", SUMMARY) for i in range(1, 5)])
+    settings, store = make([{"name": "a", "url": srv.url("/a.xml")}])
+    batches, singles = [], []
+    many, one = DedupIndex.features_many, DedupIndex.features
+    monkeypatch.setattr(DedupIndex, "features_many", lambda self, arts: batches.append(len(arts)) or many(self, arts))
+    monkeypatch.setattr(DedupIndex, "features", lambda self, art: singles.append(art.url) or one(self, art))
+    summary = run(settings, store)
+    assert batches == [3] and singles == [srv.url("/news/4")]
+    assert summary.articles_extracted == 4 and summary.stories_new == 3 and summary.duplicates_dropped == 1
+    assert {r.status for r in entries(store).values()} == {"done"}
+    store.close()
