@@ -78,7 +78,7 @@ class DedupIndex:
         return self.engine.features(article)
 
     def features_many(self, articles: list[Article]) -> list[Features]:
-        """`features` of several articles, computed together (several times cheaper per article than one by one)."""
+        """`features` of several articles, computed together (about half the cost per article of one by one)."""
         return self.engine.features_many(articles)
 
     def add(self, article: Article, article_id: int, now: datetime, *, new_article: bool = False,
