@@ -28,8 +28,9 @@ _ROTATE_INT = 0x9E3779B1  # offset per bin of distance for borrowed values
 _ROTATE = np.uint64(_ROTATE_INT)
 _UNSET_INT = 1 << 32
 _LOW32_INT = 0xFFFFFFFF
-# Up to this many rows to fill, a Python loop per row (~20 µs) beats the dozen
-# numpy calls of the vectorised fill (~60 µs however few the rows).
+# Up to this many rows (one article's two signatures), a Python loop per row
+# (~20 µs when the row has empty bins) beats the dozen numpy calls of the
+# vectorised fill (~60 µs however few the rows).
 _LOOP_ROWS = 2
 
 
@@ -92,16 +93,14 @@ class Signer:
         A row with no filled bin is the empty set's signature. A long body fills
         every bin; an opening (~250 shingles in 128 bins) leaves ~15 % empty.
         """
+        if mins.shape[0] <= _LOOP_ROWS:
+            return np.array([self._densify_row(row) for row in mins.tolist()], dtype=np.uint32)
         filled = mins != _UNSET
         gaps = np.flatnonzero(~filled.all(axis=1))
         if not gaps.size:
             return mins.astype(np.uint32)
         out = mins.copy()
-        if gaps.size <= _LOOP_ROWS:
-            for row in gaps.tolist():
-                out[row] = self._densify_row(mins[row].tolist())
-        else:
-            out[gaps] = self._densify_rows(mins[gaps], filled[gaps])
+        out[gaps] = self._densify_rows(mins[gaps], filled[gaps])
         return out.astype(np.uint32)
 
     def _densify_rows(self, mins: np.ndarray, filled: np.ndarray) -> np.ndarray:
@@ -116,7 +115,9 @@ class Signer:
         return out
 
     def _densify_row(self, values: list[int]) -> list[int]:
-        if all(v == _UNSET_INT for v in values):
+        if _UNSET_INT not in values:
+            return values
+        if values.count(_UNSET_INT) == len(values):
             return [_LOW32_INT] * len(values)
         k = len(values)
         first = next(i for i, v in enumerate(values) if v != _UNSET_INT)
