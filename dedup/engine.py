@@ -151,11 +151,13 @@ class Engine:
         return self.features_many([article])[0]
 
     def features_many(self, articles: Sequence[Article]) -> list[Features]:
-        """The features of several articles, each the same as `features` alone would give.
+        """The features of several articles: the values each article's parts give when computed alone.
 
         The numpy work (normalisation, shingles, signatures, bands) runs once over
         the whole batch: per article it was a few dozen calls on arrays of a thousand
-        values, and their fixed cost was most of the time (docs/dedup.md).
+        values, and their fixed cost was most of the time (docs/dedup.md). The
+        arrays of each Features are views into the batch's: a batch's articles
+        enter the window together and leave it together.
         """
         if not articles:
             return []

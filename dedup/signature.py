@@ -61,11 +61,11 @@ class Signer:
         mins = np.full(n * 2 * k, _UNSET, dtype=np.uint64)
         if runs.size:
             bins, values = self._spread(runs)
-            counts = np.diff(bounds)
             # row 2i holds run i's body, row 2i+1 its opening
             if n == 1:
                 slots, in_lead = bins, slice(0, lead)
             else:
+                counts = np.diff(bounds)
                 slots = bins + np.repeat(np.arange(n, dtype=np.int64) * (2 * k), counts)
                 in_lead = np.arange(runs.size, dtype=np.int64) - np.repeat(bounds[:-1], counts) < lead
             np.minimum.at(mins, np.concatenate((slots, slots[in_lead] + k)), np.concatenate((values, values[in_lead])))
