@@ -22,8 +22,8 @@ from rapidfuzz import fuzz, process
 from dedup.lsh import BandIndex
 from dedup.signature import Signer
 from dedup.text import (
-    body_of, common, compact, containment, hash_codes, normal_codes_many, normalise, normalise_title, shingle_codes, shingle_codes_many,
-    shingles, squeeze, unique, unique_many,
+    body_of, common, compact, containment, hash_codes, normal_codes_many, normalise_title, shingle_codes, shingle_codes_many, squeeze,
+    unique, unique_many,
 )
 from newswatch.config import DedupSettings
 from newswatch.models import Article
@@ -451,6 +451,3 @@ class Engine:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return sh
-
-    def body_shingles(self, text: str) -> np.ndarray:
-        return shingles(normalise(text), self.settings.shingle_size)

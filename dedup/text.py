@@ -28,8 +28,6 @@ _SPACES = re.compile(r"\s+")
 _TITLE_TAGS = re.compile(r"^\s*(?:[\[【(<〈]\s*[^\]】)>〉]{1,12}\s*[\]】)>〉]\s*)+")
 
 _MULT = np.uint64(0x100000001B3)  # odd multiplier of the rolling hash
-_MIX1 = np.uint64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constants
-_MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
 
@@ -228,15 +226,6 @@ def body_of(article: Article) -> str:
     if lead and lead not in text:
         return lead + "\n" + text
     return text
-
-
-def shingles(norm: str, k: int) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the k-character runs of normalised text.
-
-    A text shorter than k gives one shingle (the whole text) so it is never empty
-    unless the text is.
-    """
-    return unique(shingle_run(norm, k))
 
 
 def unique(values: np.ndarray) -> np.ndarray:
